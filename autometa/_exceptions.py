@@ -1,0 +1,45 @@
+"""The exceptions autometa raises.
+
+Every error raised on purpose derives from :class:`AutometaError`; each subclass also
+derives from the matching builtin so that ``except ValueError`` keeps working.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AutometaError",
+    "DataError",
+    "KnowledgeBaseError",
+    "ModelError",
+    "NotFittedError",
+    "OpenMLUnavailableError",
+    "ParameterError",
+]
+
+
+class AutometaError(Exception):
+    """Base class of every error raised on purpose by autometa."""
+
+
+class ParameterError(AutometaError, ValueError):
+    """A parameter has a value that is not allowed."""
+
+
+class DataError(AutometaError, ValueError):
+    """The data given cannot be used (empty, wrong shape, unreadable, unknown column, ...)."""
+
+
+class KnowledgeBaseError(AutometaError, ValueError):
+    """A knowledge base on disk or in memory is missing, malformed or of another version."""
+
+
+class ModelError(AutometaError, ValueError):
+    """A meta-model file is missing, malformed, or does not match the knowledge base."""
+
+
+class NotFittedError(AutometaError, AttributeError):
+    """A meta-model was used before ``fit``."""
+
+
+class OpenMLUnavailableError(AutometaError, ConnectionError):
+    """OpenML's server cannot be reached."""

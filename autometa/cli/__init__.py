@@ -1,0 +1,62 @@
+"""The ``autometa`` command line.
+
+Each group of subcommands lives in its own module with a ``register(subparsers)``
+function that adds its parsers and sets ``func`` on them; :data:`_COMMAND_MODULES`
+lists them. The CLI owns logging handlers and progress bars; library code only logs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from autometa import __version__
+from autometa._exceptions import AutometaError
+
+__all__ = ["main", "build_parser"]
+
+# One line per module of subcommands; each has ``register(subparsers) -> None``.
+_COMMAND_MODULES = (
+    "autometa.cli._misc",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="autometa",
+        description="Meta-learning for scikit-learn: recommendations from past runs.",
+    )
+    parser.add_argument("--version", action="version", version=f"autometa {__version__}")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)"
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in _COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.WARNING - 10 * min(args.verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except AutometaError as exc:
+        print(f"autometa: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("autometa: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

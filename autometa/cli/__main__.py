@@ -1,0 +1,5 @@
+import sys
+
+from autometa.cli import main
+
+sys.exit(main())

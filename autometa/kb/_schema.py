@@ -1,0 +1,118 @@
+"""The tables of a knowledge base: their columns, types and meaning.
+
+A knowledge base holds four tables, each a DataFrame:
+
+``datasets`` (one row per dataset)
+    ``dataset_id`` (str, key: ``"<source>/<name>"``, e.g. ``"pmlb/1028_SWD"``, ``"openml/2"``),
+    ``name`` (str), ``source`` (str: ``pmlb``, ``openml``, ``file``, ``user``), ``task``
+    (``classification`` | ``regression``), ``n_rows`` and ``n_features`` (int, of the full
+    data), ``n_classes`` (int, 0 for regression), ``family`` (str: near-duplicates share it and
+    are held out together in evaluation), ``openml_id`` (Int64, nullable).
+
+``metafeatures`` (one row per dataset, index ``dataset_id``)
+    One float column per meta-feature name of :mod:`metafeatures`; NaN where undefined.
+
+``configurations`` (one row per configuration)
+    ``config_id`` (str, key, :attr:`autometa.learners.Configuration.config_id`), ``learner``
+    (str, a registry name), ``task`` (str), ``params`` (str: canonical JSON of the complete
+    hyperparameters), ``origin`` (str: ``default``, ``sobol``, ``openml``, ``optuna``,
+    ``search``, ``import``).
+
+``runs`` (one row per evaluation of a configuration on a dataset by one source)
+    ``dataset_id``, ``config_id`` (str), the metrics of :data:`METRICS` (float, NaN where not
+    applicable: probability metrics for learners without probabilities, classification metrics
+    on regression), ``fit_time`` and ``predict_time`` (float, mean seconds per fold),
+    ``n_folds`` (int), ``status`` (``ok`` | ``failed`` | ``timeout``), ``error`` (str, empty
+    when ok), ``source`` (str: ``runner``, ``openml``, ``optuna``, ``search``, ``import``),
+    ``provenance`` (str: JSON with what produced the run: folds, subsampling, seeds, versions,
+    OpenML run/task ids, ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "FORMAT_NAME",
+    "Metric",
+    "METRICS",
+    "DEFAULT_METRIC",
+    "TABLE_COLUMNS",
+    "RUN_KEY",
+    "metrics_for",
+]
+
+FORMAT_NAME = "autometa-knowledge-base"
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A metric stored for every run. ``greater_is_better`` orients normalization."""
+
+    name: str
+    task: str
+    greater_is_better: bool
+    needs_proba: bool = False
+    description: str = ""
+
+
+METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        Metric("accuracy", "classification", True, description="share of correct predictions"),
+        Metric("balanced_accuracy", "classification", True, description="mean recall per class"),
+        Metric(
+            "roc_auc",
+            "classification",
+            True,
+            needs_proba=True,
+            description="area under the ROC curve (one-vs-rest, macro, for multiclass)",
+        ),
+        Metric("log_loss", "classification", False, needs_proba=True, description="cross-entropy"),
+        Metric("r2", "regression", True, description="coefficient of determination"),
+        Metric("rmse", "regression", False, description="root mean squared error"),
+        Metric("mae", "regression", False, description="mean absolute error"),
+    )
+}
+
+DEFAULT_METRIC = {"classification": "balanced_accuracy", "regression": "r2"}
+
+DATASET_COLUMNS = (
+    "dataset_id",
+    "name",
+    "source",
+    "task",
+    "n_rows",
+    "n_features",
+    "n_classes",
+    "family",
+    "openml_id",
+)
+CONFIGURATION_COLUMNS = ("config_id", "learner", "task", "params", "origin")
+RUN_COLUMNS = (
+    "dataset_id",
+    "config_id",
+    *METRICS,
+    "fit_time",
+    "predict_time",
+    "n_folds",
+    "status",
+    "error",
+    "source",
+    "provenance",
+)
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "datasets": DATASET_COLUMNS,
+    "configurations": CONFIGURATION_COLUMNS,
+    "runs": RUN_COLUMNS,
+}
+# A run is identified by these; adding a run with the same key replaces the old one.
+RUN_KEY = ("dataset_id", "config_id", "source")
+RUN_STATUSES = ("ok", "failed", "timeout")
+
+
+def metrics_for(task: str) -> list[str]:
+    """Names of the metrics stored for ``task``."""
+    return [m.name for m in METRICS.values() if m.task == task]
