@@ -21,6 +21,7 @@ __all__ = ["main", "build_parser"]
 # One line per module of subcommands; each has ``register(subparsers) -> None``.
 _COMMAND_MODULES = (
     "autometa.cli._misc",
+    "autometa.cli._kb",
 )
 
 
