@@ -137,7 +137,9 @@ class Learner:
         module, _, cls = self.estimator.rpartition(".")
         return getattr(__import__(module, fromlist=[cls]), cls)
 
-    def make_estimator(self, params: Mapping[str, Any] | None = None, *, random_state: int | None = 0) -> BaseEstimator:
+    def make_estimator(
+        self, params: Mapping[str, Any] | None = None, *, random_state: int | None = 0
+    ) -> BaseEstimator:
         """The bare estimator with ``params`` (completed with defaults) and ``fixed``."""
         full = self.complete(params)
         kwargs = {k: self.hyperparameter(k).sklearn_value(v) for k, v in full.items()}
@@ -152,7 +154,9 @@ class Learner:
     def make_preprocessor(self) -> TabularPreprocessor:
         return TabularPreprocessor(scale=self.scale, encoding=self.encoding)
 
-    def make_pipeline(self, params: Mapping[str, Any] | None = None, *, random_state: int | None = 0) -> Pipeline:
+    def make_pipeline(
+        self, params: Mapping[str, Any] | None = None, *, random_state: int | None = 0
+    ) -> Pipeline:
         """A ready-to-fit ``Pipeline([("preprocess", ...), ("model", ...)])`` on raw data."""
         return Pipeline(
             [
@@ -168,7 +172,9 @@ class Learner:
     def encode(self, params: Mapping[str, Any]) -> np.ndarray:
         """A fixed-length numeric vector of a configuration (see ``encoded_names``)."""
         full = self.complete(params)
-        return np.array([x for hp in self.space for x in hp.encode(full[hp.name])], dtype=np.float64)
+        return np.array(
+            [x for hp in self.space for x in hp.encode(full[hp.name])], dtype=np.float64
+        )
 
     def optuna_space(self) -> dict[str, Any]:
         """``{name: optuna distribution}`` of the searched hyperparameters."""
@@ -218,7 +224,9 @@ _DEPTHS = (None, 2, 3, 4, 6, 8, 12, 16, 24)
 
 def _forest_space(task: Task, bootstrap_default: bool) -> tuple[Hyperparameter, ...]:
     return (
-        categorical_param("max_features", _TREE_MAX_FEATURES, "sqrt" if task == "classification" else 1.0),
+        categorical_param(
+            "max_features", _TREE_MAX_FEATURES, "sqrt" if task == "classification" else 1.0
+        ),
         int_param("min_samples_leaf", 1, 32, 1, log=True),
         int_param("min_samples_split", 2, 32, 2, log=True),
         categorical_param("bootstrap", (True, False), bootstrap_default),
@@ -277,49 +285,139 @@ _SVM_GAMMA = float_param("gamma", 1e-4, 10.0, "scale", log=True, specials=("scal
 _LEARNERS: tuple[Learner, ...] = (
     # ---- classification
     Learner(
-        "LogisticRegression", "classification", "sklearn.linear_model.LogisticRegression",
-        (float_param("C", 1e-4, 1e4, 1.0, log=True),
-         categorical_param("class_weight", (None, "balanced"), None)),
+        "LogisticRegression",
+        "classification",
+        "sklearn.linear_model.LogisticRegression",
+        (
+            float_param("C", 1e-4, 1e4, 1.0, log=True),
+            categorical_param("class_weight", (None, "balanced"), None),
+        ),
         fixed={"max_iter": 1000},
     ),
     Learner(
-        "SVC", "classification", "sklearn.svm.SVC",
-        (float_param("C", 1e-3, 1e3, 1.0, log=True), _SVM_GAMMA,
-         categorical_param("class_weight", (None, "balanced"), None)),
+        "SVC",
+        "classification",
+        "sklearn.svm.SVC",
+        (
+            float_param("C", 1e-3, 1e3, 1.0, log=True),
+            _SVM_GAMMA,
+            categorical_param("class_weight", (None, "balanced"), None),
+        ),
         fixed={"kernel": "rbf"},
     ),
-    Learner("KNeighborsClassifier", "classification", "sklearn.neighbors.KNeighborsClassifier",
-            _knn_space(), accepts_random_state=False),
-    Learner("DecisionTreeClassifier", "classification", "sklearn.tree.DecisionTreeClassifier",
-            _tree_space("classification"), scale=False, encoding="ordinal"),
-    Learner("RandomForestClassifier", "classification", "sklearn.ensemble.RandomForestClassifier",
-            _forest_space("classification", True), fixed={"n_jobs": 1}, scale=False, encoding="ordinal"),
-    Learner("ExtraTreesClassifier", "classification", "sklearn.ensemble.ExtraTreesClassifier",
-            _forest_space("classification", False), fixed={"n_jobs": 1}, scale=False, encoding="ordinal"),
-    Learner("HistGradientBoostingClassifier", "classification",
-            "sklearn.ensemble.HistGradientBoostingClassifier", _hgb_space(), scale=False, encoding="ordinal"),
-    Learner("MLPClassifier", "classification", "sklearn.neural_network.MLPClassifier", _mlp_space()),
-    # ---- regression
-    Learner("Ridge", "regression", "sklearn.linear_model.Ridge",
-            (float_param("alpha", 1e-4, 1e4, 1.0, log=True),), accepts_random_state=False),
     Learner(
-        "SVR", "regression", "sklearn.svm.SVR",
-        (float_param("C", 1e-3, 1e3, 1.0, log=True), _SVM_GAMMA,
-         float_param("epsilon", 1e-3, 1.0, 0.1, log=True)),
-        fixed={"kernel": "rbf"}, scale_target=True, accepts_random_state=False,
+        "KNeighborsClassifier",
+        "classification",
+        "sklearn.neighbors.KNeighborsClassifier",
+        _knn_space(),
+        accepts_random_state=False,
     ),
-    Learner("KNeighborsRegressor", "regression", "sklearn.neighbors.KNeighborsRegressor",
-            _knn_space(), accepts_random_state=False),
-    Learner("DecisionTreeRegressor", "regression", "sklearn.tree.DecisionTreeRegressor",
-            _tree_space("regression"), scale=False, encoding="ordinal"),
-    Learner("RandomForestRegressor", "regression", "sklearn.ensemble.RandomForestRegressor",
-            _forest_space("regression", True), fixed={"n_jobs": 1}, scale=False, encoding="ordinal"),
-    Learner("ExtraTreesRegressor", "regression", "sklearn.ensemble.ExtraTreesRegressor",
-            _forest_space("regression", False), fixed={"n_jobs": 1}, scale=False, encoding="ordinal"),
-    Learner("HistGradientBoostingRegressor", "regression",
-            "sklearn.ensemble.HistGradientBoostingRegressor", _hgb_space(), scale=False, encoding="ordinal"),
-    Learner("MLPRegressor", "regression", "sklearn.neural_network.MLPRegressor", _mlp_space(),
-            scale_target=True),
+    Learner(
+        "DecisionTreeClassifier",
+        "classification",
+        "sklearn.tree.DecisionTreeClassifier",
+        _tree_space("classification"),
+        scale=False,
+        encoding="ordinal",
+    ),
+    Learner(
+        "RandomForestClassifier",
+        "classification",
+        "sklearn.ensemble.RandomForestClassifier",
+        _forest_space("classification", True),
+        fixed={"n_jobs": 1},
+        scale=False,
+        encoding="ordinal",
+    ),
+    Learner(
+        "ExtraTreesClassifier",
+        "classification",
+        "sklearn.ensemble.ExtraTreesClassifier",
+        _forest_space("classification", False),
+        fixed={"n_jobs": 1},
+        scale=False,
+        encoding="ordinal",
+    ),
+    Learner(
+        "HistGradientBoostingClassifier",
+        "classification",
+        "sklearn.ensemble.HistGradientBoostingClassifier",
+        _hgb_space(),
+        scale=False,
+        encoding="ordinal",
+    ),
+    Learner(
+        "MLPClassifier", "classification", "sklearn.neural_network.MLPClassifier", _mlp_space()
+    ),
+    # ---- regression
+    Learner(
+        "Ridge",
+        "regression",
+        "sklearn.linear_model.Ridge",
+        (float_param("alpha", 1e-4, 1e4, 1.0, log=True),),
+        accepts_random_state=False,
+    ),
+    Learner(
+        "SVR",
+        "regression",
+        "sklearn.svm.SVR",
+        (
+            float_param("C", 1e-3, 1e3, 1.0, log=True),
+            _SVM_GAMMA,
+            float_param("epsilon", 1e-3, 1.0, 0.1, log=True),
+        ),
+        fixed={"kernel": "rbf"},
+        scale_target=True,
+        accepts_random_state=False,
+    ),
+    Learner(
+        "KNeighborsRegressor",
+        "regression",
+        "sklearn.neighbors.KNeighborsRegressor",
+        _knn_space(),
+        accepts_random_state=False,
+    ),
+    Learner(
+        "DecisionTreeRegressor",
+        "regression",
+        "sklearn.tree.DecisionTreeRegressor",
+        _tree_space("regression"),
+        scale=False,
+        encoding="ordinal",
+    ),
+    Learner(
+        "RandomForestRegressor",
+        "regression",
+        "sklearn.ensemble.RandomForestRegressor",
+        _forest_space("regression", True),
+        fixed={"n_jobs": 1},
+        scale=False,
+        encoding="ordinal",
+    ),
+    Learner(
+        "ExtraTreesRegressor",
+        "regression",
+        "sklearn.ensemble.ExtraTreesRegressor",
+        _forest_space("regression", False),
+        fixed={"n_jobs": 1},
+        scale=False,
+        encoding="ordinal",
+    ),
+    Learner(
+        "HistGradientBoostingRegressor",
+        "regression",
+        "sklearn.ensemble.HistGradientBoostingRegressor",
+        _hgb_space(),
+        scale=False,
+        encoding="ordinal",
+    ),
+    Learner(
+        "MLPRegressor",
+        "regression",
+        "sklearn.neural_network.MLPRegressor",
+        _mlp_space(),
+        scale_target=True,
+    ),
 )
 
 _BY_NAME: dict[str, Learner] = {learner.name: learner for learner in _LEARNERS}

@@ -70,7 +70,11 @@ class Hyperparameter:
         assert self.low is not None and self.high is not None
         if self.kind == "int":
             lo, hi = self.low, self.high + 1  # each integer gets an equal share
-            value = math.exp(math.log(lo) + u * (math.log(hi) - math.log(lo))) if self.log else lo + u * (hi - lo)
+            value = (
+                math.exp(math.log(lo) + u * (math.log(hi) - math.log(lo)))
+                if self.log
+                else lo + u * (hi - lo)
+            )
             return int(min(max(math.floor(value), self.low), self.high))
         if self.log:
             value = math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
@@ -160,13 +164,27 @@ def _same(a: Any, b: Any) -> bool:
         return a == b
 
 
-def float_param(name: str, low: float, high: float, default: Any, *, log: bool = False,
-                specials: Sequence[Any] = ()) -> Hyperparameter:
+def float_param(
+    name: str,
+    low: float,
+    high: float,
+    default: Any,
+    *,
+    log: bool = False,
+    specials: Sequence[Any] = (),
+) -> Hyperparameter:
     return Hyperparameter(name, "float", default, low, high, log, specials=tuple(specials))
 
 
-def int_param(name: str, low: int, high: int, default: Any, *, log: bool = False,
-              to_sklearn: Callable[[Any], Any] | None = None) -> Hyperparameter:
+def int_param(
+    name: str,
+    low: int,
+    high: int,
+    default: Any,
+    *,
+    log: bool = False,
+    to_sklearn: Callable[[Any], Any] | None = None,
+) -> Hyperparameter:
     return Hyperparameter(name, "int", default, low, high, log, to_sklearn=to_sklearn)
 
 
@@ -176,7 +194,9 @@ def categorical_param(name: str, choices: Sequence[Any], default: Any) -> Hyperp
     return Hyperparameter(name, "categorical", default, choices=tuple(choices))
 
 
-def check_params(learner_name: str, space: Sequence[Hyperparameter], params: dict[str, Any]) -> None:
+def check_params(
+    learner_name: str, space: Sequence[Hyperparameter], params: dict[str, Any]
+) -> None:
     """Raise a clear error for unknown names or out-of-space values."""
     known = {hp.name: hp for hp in space}
     unknown = sorted(set(params) - set(known))

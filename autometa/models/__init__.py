@@ -1,0 +1,19 @@
+"""Meta-models: predict how well each configuration does on a new dataset.
+
+All meta-models share :class:`MetaModel` (fit on :class:`TaskData`, predict normalized
+scores, rank configurations given the trials observed so far, save/load without pickles).
+"""
+
+from __future__ import annotations
+
+from autometa.models._base import MODEL_SCHEMA_VERSION, MetaModel, Prediction, TaskData
+from autometa.models._registry import model_class, model_names
+
+__all__ = [
+    "MODEL_SCHEMA_VERSION",
+    "MetaModel",
+    "Prediction",
+    "TaskData",
+    "model_class",
+    "model_names",
+]
