@@ -57,7 +57,9 @@ def read_table(path: str | Path) -> pd.DataFrame:
             "Check that the file is a valid, uncorrupted table."
         ) from None
     if frame.shape[0] == 0 or frame.shape[1] == 0:
-        raise DataError(f"'{path}' holds no data ({frame.shape[0]} rows, {frame.shape[1]} columns).")
+        raise DataError(
+            f"'{path}' holds no data ({frame.shape[0]} rows, {frame.shape[1]} columns)."
+        )
     return frame
 
 
