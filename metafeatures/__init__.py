@@ -1,0 +1,67 @@
+"""Meta-features of tabular datasets, for meta-learning.
+
+``metafeatures`` turns a dataset (a DataFrame or array ``X`` and optionally a target
+``y``) into a :class:`pandas.Series` of named, deterministic meta-features::
+
+    >>> import numpy as np, metafeatures
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 4)); y = (X[:, 0] > 0).astype(int)
+    >>> mf = metafeatures.extract(X, y)
+    >>> mf["NumberOfInstances"]
+    200.0
+
+Groups (:data:`GROUPS`; :data:`DEFAULT_GROUPS` are computed by default)
+-------------------------------------------------------------------------
+``general``
+    Counts, ratios and logs, missing values, class balance or target statistics.
+``statistical``
+    Summaries of per-feature moments, correlations, PCA, outliers.
+``info_theory``
+    Attribute entropies, mutual information with the target, equivalent number of
+    attributes, noise-to-signal ratio (bits).
+``landmarking``
+    Cross-validated scores of cheap learners on at most 2,000 rows.
+``openml``
+    OpenML's data qualities with OpenML's names (unprefixed) and definitions.
+``openml_landmarking`` (not default)
+    Approximations of OpenML's Weka landmarker qualities (``DecisionStumpAUC``, ...).
+
+Names are stable: ``<group>.<snake_case>`` for our groups and OpenML's exact quality
+names for the OpenML groups. :func:`describe` lists every name with its description;
+:func:`feature_names` lists those returned for given groups and task.
+
+Full data vs subsample
+----------------------
+Counts (rows, missing values, classes) use the full data; everything else uses a
+deterministic subsample of at most 100,000 rows (stratified by class), and the
+landmarkers at most 2,000 (``landmarking``) or 5,000 (``openml_landmarking``) rows.
+
+Invalid input raises :class:`MetaFeatureError` (a ``ValueError``); degenerate but
+legal data gives NaN and a :class:`MetaFeatureWarning`.
+"""
+
+from __future__ import annotations
+
+from metafeatures._base import MetaFeatureError, MetaFeatureWarning
+from metafeatures._extract import (
+    ExtractionReport,
+    describe,
+    extract,
+    extract_report,
+    feature_names,
+    openml_quality_names,
+)
+from metafeatures._registry import DEFAULT_GROUPS, GROUPS
+
+__all__ = [
+    "DEFAULT_GROUPS",
+    "GROUPS",
+    "ExtractionReport",
+    "MetaFeatureError",
+    "MetaFeatureWarning",
+    "describe",
+    "extract",
+    "extract_report",
+    "feature_names",
+    "openml_quality_names",
+]

@@ -1,0 +1,263 @@
+"""The extraction driver: group selection, timing, warnings and the report."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from metafeatures._base import Budget, MetaFeatureError, MetaFeatureWarning
+from metafeatures._data import prepare
+from metafeatures._registry import DEFAULT_GROUPS, GROUPS, REGISTRY
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "ExtractionReport",
+    "describe",
+    "extract",
+    "extract_report",
+    "feature_names",
+    "openml_quality_names",
+]
+
+
+@dataclass(frozen=True)
+class ExtractionReport:
+    """The result of :func:`extract_report`.
+
+    Attributes
+    ----------
+    values : pandas.Series
+        float64 values indexed by the stable names (see :func:`describe`), in the
+        order of :func:`feature_names`. NaN where a feature is undefined.
+    timings : dict of str to float
+        Seconds spent per group (data preparation under ``"_prepare"``).
+    skipped : dict of str to str
+        Feature (or group) name -> why it is NaN or was not computed.
+    task : {'classification', 'regression', 'none'}
+        The task the features were computed for ('none' when ``y`` is None).
+    """
+
+    values: pd.Series
+    timings: dict[str, float]
+    skipped: dict[str, str]
+    task: str
+
+
+def _resolve_groups(groups: str | Sequence[str]) -> tuple[str, ...]:
+    if isinstance(groups, str):
+        if groups == "default":
+            return DEFAULT_GROUPS
+        if groups == "all":
+            return GROUPS
+        groups = [groups]
+    try:
+        names = list(groups)
+    except TypeError:
+        names = [groups]  # type: ignore[list-item]
+    out: list[str] = []
+    for g in names:
+        if g in ("default", "all"):
+            out.extend(DEFAULT_GROUPS if g == "default" else GROUPS)
+        elif g not in REGISTRY:
+            raise MetaFeatureError(
+                f"The 'groups' parameter of extract must be 'default', 'all', one of "
+                f"{list(GROUPS)} or a list of them. Got unknown group {g!r} instead."
+            )
+        else:
+            out.append(g)
+    if not out:
+        raise MetaFeatureError(
+            "The 'groups' parameter of extract must name at least one group. Got an empty "
+            "list instead; pass 'default'."
+        )
+    return tuple(dict.fromkeys(out))
+
+
+def _check_task(task: str) -> None:
+    if task not in ("auto", "classification", "regression", "none"):
+        raise MetaFeatureError(
+            f"The 'task' parameter must be one of 'auto', 'classification', 'regression', "
+            f"'none'. Got {task!r} instead."
+        )
+
+
+def feature_names(
+    groups: str | Sequence[str] = "default", task: str = "classification"
+) -> list[str]:
+    """The stable names :func:`extract` returns for ``groups`` and ``task``.
+
+    Parameters
+    ----------
+    groups : str or list of str, default="default"
+        As in :func:`extract`.
+    task : {'classification', 'regression', 'none'}, default='classification'
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> import metafeatures
+    >>> "general.n_instances" in metafeatures.feature_names("general")
+    True
+    """
+    _check_task(task)
+    t = "classification" if task == "auto" else task
+    out: list[str] = []
+    for g in _resolve_groups(groups):
+        out.extend(REGISTRY[g].features(t))
+    return out
+
+
+def describe(groups: str | Sequence[str] = "all") -> pd.DataFrame:
+    """A table of every stable name: ``name``, ``group``, ``tasks``, ``description``.
+
+    Examples
+    --------
+    >>> import metafeatures
+    >>> table = metafeatures.describe()
+    >>> list(table.columns)
+    ['name', 'group', 'tasks', 'description']
+    """
+    rows: dict[str, dict[str, str]] = {}
+    for g in _resolve_groups(groups):
+        for task in ("classification", "regression", "none"):
+            for name, doc in REGISTRY[g].features(task).items():
+                row = rows.setdefault(
+                    name, {"name": name, "group": g, "tasks": "", "description": doc}
+                )
+                row["tasks"] = f"{row['tasks']},{task}".strip(",")
+    return pd.DataFrame(list(rows.values()), columns=["name", "group", "tasks", "description"])
+
+
+def openml_quality_names() -> list[str]:
+    """OpenML quality names implemented by the ``openml`` and ``openml_landmarking`` groups.
+
+    A quality fetched from OpenML's server under one of these names can be used in
+    place of our extraction (see the module docstrings for definitions and the
+    approximations of the Weka landmarkers).
+    """
+    names: list[str] = []
+    for g in ("openml", "openml_landmarking"):
+        names.extend(REGISTRY[g].features("classification"))
+    return names
+
+
+def extract_report(
+    X: object,
+    y: object = None,
+    *,
+    task: str = "auto",
+    groups: str | Sequence[str] = "default",
+    random_state: int = 0,
+    time_budget: float | None = None,
+) -> ExtractionReport:
+    """Compute meta-features with per-group timings and the reasons for NaNs.
+
+    Parameters
+    ----------
+    X : DataFrame or array-like of shape (n_samples, n_features)
+        Numeric, bool, categorical, object/string, nullable and datetime columns are
+        accepted; missing values anywhere.
+    y : array-like of shape (n_samples,), default=None
+        The target. None gives only the unsupervised features (task 'none').
+    task : {'auto', 'classification', 'regression'}, default='auto'
+        'auto': categorical, bool, string or integer targets with at most 20 distinct
+        values are classification; other numeric targets are regression.
+    groups : str or list of str, default='default'
+        'default' (:data:`DEFAULT_GROUPS`), 'all' (:data:`GROUPS`), a group name or
+        a list of names.
+    random_state : int, default=0
+        Seed of the subsampling and cross-validation. Same input and seed give
+        identical output.
+    time_budget : float, default=None
+        Seconds per group; a group that runs out skips its remaining steps (NaN,
+        listed in ``skipped``). None: no limit.
+
+    Returns
+    -------
+    ExtractionReport
+
+    Raises
+    ------
+    MetaFeatureError
+        (a ``ValueError``) for invalid input: empty X, target length mismatch,
+        all-missing target, unknown group or task.
+
+    Warns
+    -----
+    MetaFeatureWarning
+        When degenerate data make some features NaN (constant columns, single class,
+        ...).
+    """
+    group_names = _resolve_groups(groups)
+    if time_budget is not None and not (isinstance(time_budget, (int, float)) and time_budget > 0):
+        raise MetaFeatureError(
+            f"The 'time_budget' parameter of extract must be a number > 0 or None. Got "
+            f"{time_budget!r} instead."
+        )
+    t0 = time.perf_counter()
+    data = prepare(X, y, task=task, random_state=random_state)
+    timings: dict[str, float] = {"_prepare": time.perf_counter() - t0}
+    values: dict[str, float] = {}
+    skipped: dict[str, str] = {}
+    for g in group_names:
+        group = REGISTRY[g]
+        names = list(group.features(data.task))
+        budget = Budget(time_budget)
+        result = group.compute(data, budget)
+        timings[g] = budget.elapsed()
+        for name in names:
+            val = result.values.get(name, math.nan)
+            val = float(val) if val is not None else math.nan
+            values[name] = val if math.isfinite(val) else math.nan
+            if math.isnan(values[name]) and name not in result.skipped:
+                result.skipped[name] = "undefined for this data"
+        skipped.update({k: v for k, v in result.skipped.items() if k in names})
+        if result.notes:
+            warnings.warn(
+                f"metafeatures group {g!r}: "
+                + "; ".join(dict.fromkeys(result.notes))
+                + ". The affected meta-features are NaN.",
+                MetaFeatureWarning,
+                stacklevel=2,
+            )
+        logger.debug("metafeatures group %s: %.3fs", g, timings[g])
+    series = pd.Series(values, dtype=np.float64, name="value")
+    return ExtractionReport(values=series, timings=timings, skipped=skipped, task=data.task)
+
+
+def extract(
+    X: object,
+    y: object = None,
+    *,
+    task: str = "auto",
+    groups: str | Sequence[str] = "default",
+    random_state: int = 0,
+    time_budget: float | None = None,
+) -> pd.Series:
+    """Compute meta-features of a dataset: ``extract_report(...).values``.
+
+    See :func:`extract_report` for the parameters.
+
+    Examples
+    --------
+    >>> import numpy as np, metafeatures
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(100, 3)); y = (X[:, 0] > 0).astype(int)
+    >>> mf = metafeatures.extract(X, y, groups="general")
+    >>> mf["general.n_instances"]
+    100.0
+    """
+    return extract_report(
+        X, y, task=task, groups=groups, random_state=random_state, time_budget=time_budget
+    ).values
