@@ -112,7 +112,8 @@ class Learner:
         if n <= 0:
             return []
         sampler = qmc.Sobol(d=len(self.space), scramble=True, rng=np.random.default_rng(seed))
-        points = sampler.random(n)
+        # A power of two keeps Sobol's balance; the first n points are used.
+        points = sampler.random_base2(max(1, int(np.ceil(np.log2(n)))))[:n]
         return [
             Configuration(self.name, {hp.name: hp.from_unit(u) for hp, u in zip(self.space, row)})
             for row in points
