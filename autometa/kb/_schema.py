@@ -40,6 +40,9 @@ __all__ = [
     "DEFAULT_METRIC",
     "TABLE_COLUMNS",
     "RUN_KEY",
+    "RUN_STATUSES",
+    "COLUMN_DTYPES",
+    "COLUMN_DEFAULTS",
     "metrics_for",
 ]
 
@@ -116,3 +119,54 @@ RUN_STATUSES = ("ok", "failed", "timeout")
 def metrics_for(task: str) -> list[str]:
     """Names of the metrics stored for ``task``."""
     return [m.name for m in METRICS.values() if m.task == task]
+
+
+# The dtype of every column ("str" is pandas' string dtype). Loading and the constructor cast
+# to these; a column that cannot be cast is an error naming the table and the column.
+COLUMN_DTYPES: dict[str, dict[str, str]] = {
+    "datasets": {
+        "dataset_id": "str",
+        "name": "str",
+        "source": "str",
+        "task": "str",
+        "n_rows": "int64",
+        "n_features": "int64",
+        "n_classes": "int64",
+        "family": "str",
+        "openml_id": "Int64",
+    },
+    "configurations": {c: "str" for c in CONFIGURATION_COLUMNS},
+    "runs": {
+        "dataset_id": "str",
+        "config_id": "str",
+        **{m: "float64" for m in METRICS},
+        "fit_time": "float64",
+        "predict_time": "float64",
+        "n_folds": "int64",
+        "status": "str",
+        "error": "str",
+        "source": "str",
+        "provenance": "str",
+    },
+}
+
+# Columns that may be left out of a frame given to the knowledge base, and the value they get.
+# Every other column is required.
+COLUMN_DEFAULTS: dict[str, dict[str, object]] = {
+    "datasets": {"openml_id": None},
+    "configurations": {},
+    "runs": {
+        **{m: float("nan") for m in METRICS},
+        "fit_time": float("nan"),
+        "predict_time": float("nan"),
+        "error": "",
+        "provenance": "{}",
+    },
+}
+
+# Key columns of each table: never missing, unique within the table.
+TABLE_KEYS: dict[str, tuple[str, ...]] = {
+    "datasets": ("dataset_id",),
+    "configurations": ("config_id",),
+    "runs": RUN_KEY,
+}

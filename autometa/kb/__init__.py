@@ -1,0 +1,38 @@
+"""The knowledge base: datasets, configurations and runs of configurations on datasets.
+
+Examples
+--------
+>>> from autometa.kb import KnowledgeBase, DEFAULT_METRIC
+>>> kb = KnowledgeBase()
+>>> DEFAULT_METRIC["classification"]
+'balanced_accuracy'
+"""
+
+from __future__ import annotations
+
+from autometa.kb._schema import (
+    DEFAULT_METRIC,
+    FORMAT_NAME,
+    METRICS,
+    RUN_KEY,
+    RUN_STATUSES,
+    SCHEMA_VERSION,
+    TABLE_COLUMNS,
+    Metric,
+    metrics_for,
+)
+from autometa.kb._store import KnowledgeBase, KnowledgeBaseSummary
+
+__all__ = [
+    "DEFAULT_METRIC",
+    "FORMAT_NAME",
+    "METRICS",
+    "RUN_KEY",
+    "RUN_STATUSES",
+    "SCHEMA_VERSION",
+    "TABLE_COLUMNS",
+    "KnowledgeBase",
+    "KnowledgeBaseSummary",
+    "Metric",
+    "metrics_for",
+]
