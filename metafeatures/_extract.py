@@ -214,7 +214,11 @@ def extract_report(
         group = REGISTRY[g]
         names = list(group.features(data.task))
         budget = Budget(time_budget)
-        result = group.compute(data, budget)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            # numpy's all-NaN/empty-slice RuntimeWarnings: NaN results are reported
+            # through ``skipped`` and MetaFeatureWarning instead
+            warnings.simplefilter("ignore", RuntimeWarning)
+            result = group.compute(data, budget)
         timings[g] = budget.elapsed()
         for name in names:
             val = result.values.get(name, math.nan)

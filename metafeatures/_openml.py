@@ -64,7 +64,7 @@ _DESCRIPTIONS: dict[str, str] = {
     "NumberOfBinaryFeatures": "nominal attributes with two values (target included)",
     "NumberOfClasses": "declared classes (0 for regression)",
     "NumberOfFeatures": "attributes including the target",
-    "NumberOfInstances": "rows",
+    "NumberOfInstances": "number of rows (instances)",
     "NumberOfInstancesWithMissingValues": "rows with a missing value (target included)",
     "NumberOfMissingValues": "missing values (target included)",
     "NumberOfNumericFeatures": "numeric attributes (target included)",
