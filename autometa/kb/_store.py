@@ -285,6 +285,8 @@ class KnowledgeBaseSummary:
         Where the knowledge base was loaded from.
     size_on_disk : int or None
         Bytes of its files, when loaded from disk.
+    saved : dict
+        When loaded from disk: ``saved_at`` (ISO date) and ``saved_with`` (versions).
     manifest : dict
         The build info (command, versions, dates, time taken, ...).
     """
@@ -301,6 +303,7 @@ class KnowledgeBaseSummary:
     density: dict[str, float]
     path: str | None = None
     size_on_disk: int | None = None
+    saved: dict[str, Any] = field(default_factory=dict)
     manifest: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -318,6 +321,7 @@ class KnowledgeBaseSummary:
             "density": dict(self.density),
             "path": self.path,
             "size_on_disk": self.size_on_disk,
+            "saved": dict(self.saved),
             "manifest": dict(self.manifest),
         }
 
@@ -329,6 +333,11 @@ class KnowledgeBaseSummary:
         if self.path is not None:
             size = "" if self.size_on_disk is None else f" ({_human_size(self.size_on_disk)})"
             lines.append(f"knowledge base   {self.path}{size}")
+        if self.saved:
+            versions = ", ".join(
+                f"{k} {v}" for k, v in dict(self.saved.get("saved_with") or {}).items()
+            )
+            lines.append(f"saved            {self.saved.get('saved_at', '?')} ({versions})")
         lines += [
             f"datasets         {self.n_datasets}: {counts(self.datasets_per_task)}",
             f"  by source      {counts(self.datasets_per_source)}",
@@ -515,6 +524,7 @@ class KnowledgeBase:
         self._manifest = self._check_manifest(manifest)
         self._path: Path | None = None
         self._size_on_disk: int | None = None
+        self._saved: dict[str, Any] = {}
 
     @staticmethod
     def _check_manifest(manifest: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -599,6 +609,7 @@ class KnowledgeBase:
         new._manifest = tables.get("manifest", self._manifest)
         new._path = None
         new._size_on_disk = None
+        new._saved = {}
         return new
 
     # -- adding -------------------------------------------------------------------------
@@ -1006,6 +1017,7 @@ class KnowledgeBase:
             density=density,
             path=None if self._path is None else str(self._path),
             size_on_disk=self._size_on_disk,
+            saved=dict(self._saved),
             manifest=self.manifest,
         )
 
@@ -1085,6 +1097,7 @@ class KnowledgeBase:
         shutil.rmtree(old, ignore_errors=True)
         self._path = target
         self._size_on_disk = _dir_size(target)
+        self._saved = {k: manifest[k] for k in ("saved_at", "saved_with")}
         logger.info("saved %r to %s", self, target)
         return target
 
@@ -1152,6 +1165,7 @@ class KnowledgeBase:
         kb._manifest = {k: v for k, v in manifest.items() if k not in _RESERVED_KEYS}
         kb._path = path
         kb._size_on_disk = _dir_size(path)
+        kb._saved = {k: manifest[k] for k in ("saved_at", "saved_with") if k in manifest}
         logger.info("loaded %r", kb)
         return kb
 

@@ -1,0 +1,104 @@
+"""Shared fixtures: a tiny in-memory knowledge base factory (``make_kb``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from autometa.kb import KnowledgeBase, metrics_for
+from autometa.learners import learners_for
+
+_LEARNERS = {
+    "classification": ("LogisticRegression", "DecisionTreeClassifier"),
+    "regression": ("Ridge", "DecisionTreeRegressor"),
+}
+
+
+def make_kb(
+    *,
+    tasks: Sequence[str] = ("classification",),
+    n_datasets: int = 3,
+    configs_per_learner: int = 2,
+    sources: Sequence[str] = ("runner",),
+    n_metafeatures: int = 3,
+    failed: int = 0,
+    seed: int = 0,
+) -> KnowledgeBase:
+    """A small dense knowledge base with random (seeded) metric values.
+
+    For each task: ``n_datasets`` datasets ``"test/<task>-<i>"``, ``configs_per_learner``
+    configurations of two learners, one run per (dataset, configuration, source), the first
+    ``failed`` runs of each task marked ``failed``.
+    """
+    rng = np.random.default_rng(seed)
+    kb = KnowledgeBase(manifest={"command": "make_kb (test fixture)", "build": {"seed": seed}})
+    for task in tasks:
+        ids = [f"test/{task}-{i}" for i in range(n_datasets)]
+        datasets = pd.DataFrame(
+            {
+                "dataset_id": ids,
+                "name": [i.split("/")[1] for i in ids],
+                "source": "user",
+                "task": task,
+                "n_rows": rng.integers(50, 500, n_datasets),
+                "n_features": rng.integers(2, 20, n_datasets),
+                "n_classes": 2 if task == "classification" else 0,
+                "family": [f"fam{i // 2}" for i in range(n_datasets)],
+                "openml_id": pd.array([None] * n_datasets, dtype="Int64"),
+            }
+        )
+        mf = pd.DataFrame(
+            rng.normal(size=(n_datasets, n_metafeatures)),
+            index=pd.Index(ids, name="dataset_id"),
+            columns=[f"general.f{j}" for j in range(n_metafeatures)],
+        )
+        kb.add_datasets(datasets, metafeatures=mf)
+        configs = [
+            c
+            for lrn in learners_for(task)
+            if lrn.name in _LEARNERS[task]
+            for c in lrn.pool(configs_per_learner, seed=seed)
+        ]
+        kb.add_configurations(configs, origin="sobol")
+        rows = []
+        for d in ids:
+            for c in configs:
+                for s in sources:
+                    row = {m: float(rng.uniform(0.1, 1.0)) for m in metrics_for(task)}
+                    rows.append(
+                        {
+                            "dataset_id": d,
+                            "config_id": c.config_id,
+                            **row,
+                            "fit_time": float(rng.uniform(0.01, 1)),
+                            "predict_time": float(rng.uniform(0.001, 0.1)),
+                            "n_folds": 5,
+                            "status": "ok",
+                            "error": "",
+                            "source": s,
+                            "provenance": '{"seed": 0}',
+                        }
+                    )
+        runs = pd.DataFrame(rows)
+        if failed:
+            metric_cols = metrics_for(task)
+            runs.loc[: failed - 1, metric_cols] = np.nan
+            runs.loc[: failed - 1, "status"] = "failed"
+            runs.loc[: failed - 1, "error"] = "ValueError: boom"
+        kb.add_runs(runs)
+    return kb
+
+
+@pytest.fixture
+def kb_factory() -> Callable[..., KnowledgeBase]:
+    """The :func:`make_kb` factory: ``kb_factory(tasks=..., n_datasets=..., ...)``."""
+    return make_kb
+
+
+@pytest.fixture
+def tiny_kb() -> KnowledgeBase:
+    """Both tasks, 3 datasets and 4 configurations each, one source, dense."""
+    return make_kb(tasks=("classification", "regression"))
