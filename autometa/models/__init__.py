@@ -7,6 +7,7 @@ scores, rank configurations given the trials observed so far, save/load without 
 from __future__ import annotations
 
 from autometa.models._base import MODEL_SCHEMA_VERSION, MetaModel, Prediction, TaskData
+from autometa.models._defaults import default_models_dir, load_default_model, load_models_index
 from autometa.models._registry import model_class, model_names
 
 __all__ = [
@@ -14,6 +15,9 @@ __all__ = [
     "MetaModel",
     "Prediction",
     "TaskData",
+    "default_models_dir",
+    "load_default_model",
+    "load_models_index",
     "model_class",
     "model_names",
 ]

@@ -1,0 +1,83 @@
+"""The default meta-models shipped in ``autometa/data/models``.
+
+Layout (written by ``autometa models train``)::
+
+    models/
+      models.json                       # the index, see below
+      classification/<model_name>/      # MetaModel.save directories
+      regression/<model_name>/
+
+``models.json``::
+
+    {"format": "autometa-models", "schema_version": 1, "created": "...", "command": "...",
+     "versions": {...}, "kb": {"path": "...", "manifest_sha256": "..."},
+     "tasks": {"classification": {"ranker": "maml", "explainer": "prototypes",
+                                  "metric": "balanced_accuracy",
+                                  "models": {"maml": "classification/maml", ...}},
+               "regression": {...}}}
+
+``ranker`` is the model that orders configurations (the best one measured by the
+leave-one-family-out harness); ``explainer`` is the prototype model that gives nearest
+datasets and the out-of-distribution score.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from autometa._exceptions import ModelError, ParameterError
+from autometa.models._base import MetaModel
+
+__all__ = ["default_models_dir", "load_models_index", "load_default_model", "ROLES"]
+
+ROLES = ("ranker", "explainer")
+INDEX_NAME = "models.json"
+
+
+def default_models_dir() -> Path:
+    """Where the shipped models live inside the installed package."""
+    return Path(__file__).resolve().parent.parent / "data" / "models"
+
+
+def load_models_index(path: str | Path | None = None) -> dict[str, Any]:
+    """Read ``models.json`` of a models directory (default: the shipped one)."""
+    root = Path(path) if path is not None else default_models_dir()
+    index = root / INDEX_NAME
+    if not index.is_file():
+        where = "shipped with this installation" if path is None else f"at '{root}'"
+        raise ModelError(
+            f"No trained meta-models {where} ('{INDEX_NAME}' is missing). "
+            "Train them with `autometa models train --out DIR` and pass that directory."
+        )
+    try:
+        data = json.loads(index.read_text())
+    except json.JSONDecodeError as exc:
+        raise ModelError(f"'{index}' is not valid JSON ({exc}).") from None
+    if data.get("format") != "autometa-models":
+        raise ModelError(f"'{index}' is not an autometa models index.")
+    return data
+
+
+def load_default_model(
+    task: str, role: str = "ranker", path: str | Path | None = None
+) -> MetaModel:
+    """The model playing ``role`` for ``task`` in a models directory (default: shipped)."""
+    if role not in ROLES:
+        raise ParameterError(
+            f"The 'role' parameter must be one of {list(ROLES)}. Got {role!r} instead."
+        )
+    root = Path(path) if path is not None else default_models_dir()
+    return _load(str(root.resolve()), task, role)
+
+
+@lru_cache(maxsize=16)
+def _load(root: str, task: str, role: str) -> MetaModel:
+    index = load_models_index(root)
+    entry = index.get("tasks", {}).get(task)
+    if entry is None or role not in entry:
+        raise ModelError(f"The models at '{root}' have no {role} for task '{task}'.")
+    name = entry[role]
+    return MetaModel.load(Path(root) / entry["models"][name])
