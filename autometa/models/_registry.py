@@ -13,6 +13,10 @@ if TYPE_CHECKING:
 # name -> "module:Class"; a new meta-model is one line here.
 _MODELS: dict[str, str] = {
     # baselines (autometa/models/_baselines.py)
+    "defaults": "autometa.models._baselines:DefaultsModel",
+    "sbs": "autometa.models._baselines:SingleBest",
+    "portfolio": "autometa.models._baselines:GreedyPortfolio",
+    "nearest": "autometa.models._baselines:NearestDatasets",
     # torch models (autometa/models/_surrogate.py, _prototypes.py, _maml.py)
 }
 
