@@ -79,7 +79,11 @@ def _empty_table(table: str) -> pd.DataFrame:
 
 
 def _empty_metafeatures() -> pd.DataFrame:
-    return pd.DataFrame(index=pd.Index([], dtype="str", name="dataset_id"), dtype="float64")
+    return pd.DataFrame(
+        index=pd.Index([], dtype="str", name="dataset_id"),
+        columns=pd.Index([], dtype="str"),
+        dtype="float64",
+    )
 
 
 def _check_table(frame: Any, table: str, where: str) -> pd.DataFrame:
