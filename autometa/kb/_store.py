@@ -1156,13 +1156,15 @@ class KnowledgeBase:
         mf = mf.set_index("dataset_id")
         kb = cls.__new__(cls)
         kb._datasets = _check_table(
-            tables["datasets"], "datasets", f"file '{TABLE_FILES['datasets']}'"
+            tables["datasets"], "datasets", f"file '{path / TABLE_FILES['datasets']}'"
         )
         kb._configurations = _check_table(
-            tables["configurations"], "configurations", f"file '{TABLE_FILES['configurations']}'"
+            tables["configurations"],
+            "configurations",
+            f"file '{path / TABLE_FILES['configurations']}'",
         )
-        kb._runs = _check_table(tables["runs"], "runs", f"file '{TABLE_FILES['runs']}'")
-        kb._metafeatures = _check_metafeatures(mf, f"file '{TABLE_FILES['metafeatures']}'")
+        kb._runs = _check_table(tables["runs"], "runs", f"file '{path / TABLE_FILES['runs']}'")
+        kb._metafeatures = _check_metafeatures(mf, f"file '{path / TABLE_FILES['metafeatures']}'")
         _check_consistency(
             kb._datasets, kb._configurations, kb._runs, kb._metafeatures, f"in '{path}'"
         )

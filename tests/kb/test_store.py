@@ -272,7 +272,7 @@ def _rewrite(saved: Path, table: str, frame: pd.DataFrame) -> None:
 def test_load_error_missing_column(saved):
     _rewrite(saved, "datasets", pd.read_parquet(saved / "datasets.parquet").drop(columns="task"))
     with pytest.raises(
-        KnowledgeBaseError, match=r"datasets table \(file 'datasets.parquet'\) lacks.*'task'"
+        KnowledgeBaseError, match=r"datasets table \(file '.*kb/datasets.parquet'\) lacks.*'task'"
     ):
         KnowledgeBase.load(saved)
 
