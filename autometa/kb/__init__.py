@@ -10,6 +10,8 @@ Examples
 
 from __future__ import annotations
 
+from autometa.kb._datasets import DatasetSpec, discover_datasets, load_dataset
+from autometa.kb._runner import BuildSummary, build_knowledge_base, refresh_metafeatures
 from autometa.kb._schema import (
     DEFAULT_METRIC,
     FORMAT_NAME,
@@ -31,8 +33,14 @@ __all__ = [
     "RUN_STATUSES",
     "SCHEMA_VERSION",
     "TABLE_COLUMNS",
+    "BuildSummary",
+    "DatasetSpec",
     "KnowledgeBase",
     "KnowledgeBaseSummary",
     "Metric",
+    "build_knowledge_base",
+    "discover_datasets",
+    "load_dataset",
     "metrics_for",
+    "refresh_metafeatures",
 ]

@@ -478,11 +478,21 @@ class _WorkDir:
             old = json.loads(plan_path.read_text())
             differences = [
                 f"{key}: {old.get(key)!r} before, {plan.get(key)!r} now"
-                for key in (*_PLAN_KEYS, "datasets", "configurations")
+                for key in _PLAN_KEYS
                 if old.get(key) != plan.get(key)
             ]
+            for key in ("datasets", "configurations"):
+                before, now = old.get(key) or [], plan.get(key) or []
+                if before != now:
+                    added = [x for x in now if x not in set(before)]
+                    removed = [x for x in before if x not in set(now)]
+                    differences.append(
+                        f"{key}: {len(before)} before, {len(now)} now "
+                        f"(added {added[:3]}{'...' if len(added) > 3 else ''}, "
+                        f"removed {removed[:3]}{'...' if len(removed) > 3 else ''})"
+                    )
             if differences:
-                shown = "; ".join(d if len(d) < 300 else d[:300] + "..." for d in differences)
+                shown = "; ".join(differences)
                 raise KnowledgeBaseError(
                     f"Cannot resume the build in '{self.path}': its settings differ ({shown}). "
                     "Resume with the same settings, or give another --out (or delete the "
