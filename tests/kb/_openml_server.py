@@ -93,8 +93,8 @@ class RecordedServer:
         return response
 
 
-@pytest.fixture
-def openml_server(monkeypatch: pytest.MonkeyPatch) -> RecordedServer:
+def install(monkeypatch: pytest.MonkeyPatch) -> RecordedServer:
+    """Route openml-python's HTTP requests to a :class:`RecordedServer` (one try each)."""
     import openml
 
     server = RecordedServer()
@@ -104,8 +104,3 @@ def openml_server(monkeypatch: pytest.MonkeyPatch) -> RecordedServer:
     monkeypatch.setattr(openml.config, "connection_n_retries", 1)
     monkeypatch.setattr(openml.config, "apikey", "")
     return server
-
-
-@pytest.fixture
-def openml_cache(tmp_path: Path) -> Path:
-    return make_cache(tmp_path / "openml-cache")

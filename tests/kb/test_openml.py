@@ -9,7 +9,17 @@ import pytest
 from autometa._exceptions import OpenMLUnavailableError, ParameterError
 from autometa.kb._openml import import_openml
 
-from ._openml_server import SERVER, openml_cache, openml_server  # noqa: F401
+from ._openml_server import SERVER, install, make_cache
+
+
+@pytest.fixture
+def openml_server(monkeypatch):
+    return install(monkeypatch)
+
+
+@pytest.fixture
+def openml_cache(tmp_path):
+    return make_cache(tmp_path / "openml-cache")
 
 
 def _import(cache, **kw):
