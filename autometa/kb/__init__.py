@@ -11,6 +11,8 @@ Examples
 from __future__ import annotations
 
 from autometa.kb._datasets import DatasetSpec, discover_datasets, load_dataset
+from autometa.kb._import_runs import ImportResult, import_runs
+from autometa.kb._openml import OPENML_MEASURES, import_openml
 from autometa.kb._runner import BuildSummary, build_knowledge_base, refresh_metafeatures
 from autometa.kb._schema import (
     DEFAULT_METRIC,
@@ -26,6 +28,10 @@ from autometa.kb._schema import (
 from autometa.kb._store import KnowledgeBase, KnowledgeBaseSummary
 
 __all__ = [
+    "ImportResult",
+    "OPENML_MEASURES",
+    "import_openml",
+    "import_runs",
     "DEFAULT_METRIC",
     "FORMAT_NAME",
     "METRICS",
