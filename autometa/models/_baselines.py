@@ -73,6 +73,10 @@ def _complete(head: list[int], fill: np.ndarray) -> np.ndarray:
 class _OrderBaseline(MetaModel):
     """A baseline whose answer is one order of the pool, the same for every dataset."""
 
+    #: The fitted order does not depend on ``random_state`` (evaluation harnesses run it once
+    #: for all seeds).
+    deterministic: ClassVar[bool] = True
+
     def __init__(self, *, random_state: int = 0) -> None:
         super().__init__(random_state=random_state)
         self.mean_score_: np.ndarray | None = None
