@@ -156,3 +156,49 @@ def test_regression_measure_on_classification_task_is_counted(openml_server, ope
         import_openml(metric="rmse")
     with pytest.raises(ParameterError, match="'max_runs_per_task' parameter"):
         import_openml(tasks=[1], max_runs_per_task=0)
+
+
+def test_end_to_end_suite_to_knowledge_base(openml_server, openml_cache, tmp_path):
+    from autometa.kb import KnowledgeBase
+
+    kb = _import(openml_cache).to_knowledge_base()
+    path = kb.save(tmp_path / "openml_kb")
+    kb = KnowledgeBase.load(path)
+    assert set(kb.datasets["dataset_id"]) == {"openml/2", "openml/3"}
+    assert kb.metafeatures.loc["openml/3", "NumberOfInstances"] == 3196.0
+    assert set(kb.runs["source"]) == {"openml"} and set(kb.configurations["origin"]) == {"openml"}
+    assert kb.manifest["import"]["unmapped"]["unknown flow"] == 1
+    matrix = kb.normalized_matrix("accuracy", task="classification")
+    # the configurations evaluated on both datasets are comparable after normalization
+    both = matrix.dropna(axis=1)
+    assert both.shape == (2, 3)
+    assert (matrix.max(axis=1) == 1.0).all() and (matrix.min(axis=1) == 0.0).all()
+    # TODO(recommend): once autometa.models exists, fit a meta-model on `kb` and check
+    # that recommending for openml/3's meta-features ranks its best configuration first.
+
+
+def test_cli_import_openml_writes_a_knowledge_base(openml_server, openml_cache, tmp_path, capsys):
+    from autometa.cli import main
+    from autometa.kb import KnowledgeBase
+
+    out = tmp_path / "kb"
+    argv = ["kb", "import-openml", "--out", str(out), "--suite", "99"]
+    argv += ["--cache-dir", str(openml_cache), "--server", SERVER]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "not imported: 6 runs" in text and "unknown flow: 1" in text
+    assert len(KnowledgeBase.load(out).datasets) == 2
+    assert (tmp_path / "kb.import" / "ledger.jsonl").exists()
+
+
+def test_cli_reports_an_unreachable_server_in_one_line(
+    openml_server, openml_cache, tmp_path, capsys
+):
+    from autometa.cli import main
+
+    openml_server.offline = True
+    argv = ["kb", "import-openml", "--out", str(tmp_path / "kb"), "--tasks", "1882"]
+    argv += ["--cache-dir", str(tmp_path / "empty-cache"), "--server", SERVER]
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("autometa: error: OpenML's server") and len(err.splitlines()) == 1
