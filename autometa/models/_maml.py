@@ -1,0 +1,468 @@
+"""A surrogate whose initialization is meta-trained to adapt to a new dataset's trials.
+
+Method: MAML with context adaptation (CAVIA, Zintgraf et al., 2019). The network of
+:class:`~autometa.models.Surrogate` predicts each configuration's normalized score from a
+dataset embedding ``u(meta-features)`` and configuration embeddings. On a new dataset
+the *fast weights* — an offset of the dataset embedding and an offset per learner — start
+at zero (the meta-learned initialization: the zero-shot prediction) and take a few
+gradient steps on the observed trials. The shared weights and the inner learning rates
+are meta-trained, through the inner steps (second order, cheap since the fast weights are
+small), so that those few steps improve the ranking of the *other* configurations: tasks
+= training datasets, support = k random observed configurations, query = the rest.
+
+Observations are raw metric values (the best of the pool is unknown on a new dataset),
+so the inner loss is scale-free: a pairwise logistic loss on the observed pairs, weighted
+by their standardized differences; training uses the same loss on normalized scores.
+
+:meth:`WarmStartSurrogate.rank` adapts on the observed trials and orders the others by an
+upper confidence bound on the ensemble: autometa's sequential strategy.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+import time
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from autometa._exceptions import ParameterError
+from autometa.models._base import TaskData, check_positive_int
+from autometa.models._surrogate import Surrogate, listwise_loss
+from autometa.models._torch_utils import arrays_to_state, as_frame, seeded, state_to_arrays
+
+__all__ = ["WarmStartSurrogate", "pairwise_loss"]
+
+logger = logging.getLogger(__name__)
+
+_ACQUISITIONS = ("ucb", "mean")
+
+
+def pairwise_loss(
+    pred: torch.Tensor, values: torch.Tensor, mask: torch.Tensor, temperature: float
+) -> torch.Tensor:
+    """Scale-free ranking loss of ``pred`` against ``values`` on the ``mask`` cells, per row.
+
+    ``values`` are standardized within each row's observed cells, so any affine change of
+    the metric gives the same loss; each ordered pair counts with the size of its
+    standardized difference. Rows with fewer than two distinct values give 0.
+    """
+    m = mask.to(pred.dtype)
+    n = m.sum(-1, keepdim=True).clamp(min=1)
+    v = torch.where(mask, values, torch.zeros_like(values))
+    mean = v.sum(-1, keepdim=True) / n
+    var = (((v - mean) * m) ** 2).sum(-1, keepdim=True) / n
+    z = (v - mean) / var.sqrt().clamp(min=1e-12) * m
+    dz = z.unsqueeze(-1) - z.unsqueeze(-2)  # (..., c, c): z_i - z_j
+    pair = (m.unsqueeze(-1) * m.unsqueeze(-2)) * (dz > 0) * dz
+    df = (pred.unsqueeze(-1) - pred.unsqueeze(-2)) / temperature
+    loss = (pair * nn.functional.softplus(-df)).sum((-1, -2))
+    return loss / pair.sum((-1, -2)).clamp(min=1e-12)
+
+
+class _Adapter(nn.Module):
+    """The meta-learned inner learning rates (log scale)."""
+
+    def __init__(self, lr: float) -> None:
+        super().__init__()
+        self.log_lr = nn.Parameter(torch.full((2,), math.log(lr)))
+
+
+class WarmStartSurrogate(Surrogate):
+    """Surrogate meta-trained to adapt, in a few gradient steps, to observed trials.
+
+    Parameters
+    ----------
+    adapt_steps : int, default=5
+        Inner gradient steps, in meta-training and in :meth:`adapt`.
+    inner_lr : float, default=0.5
+        Initial inner learning rate (meta-learned afterwards).
+    meta_epochs : int, default=100
+        Epochs of meta-training after the surrogate's ordinary training (``epochs``).
+    max_support : int, default=12
+        Support sizes are drawn uniformly in ``[2, max_support]`` during meta-training.
+    acquisition : {"ucb", "mean"}, default="ucb"
+        How :meth:`rank` orders the unobserved configurations: ensemble mean plus ``beta``
+        standard deviations, or the mean alone.
+    beta : float, default=0.5
+        Weight of the standard deviation in the upper confidence bound.
+    **kwargs
+        The parameters of :class:`~autometa.models.Surrogate`.
+    """
+
+    name: ClassVar[str] = "maml"
+
+    def __init__(
+        self,
+        *,
+        adapt_steps: int = 5,
+        inner_lr: float = 0.5,
+        meta_epochs: int = 100,
+        max_support: int = 12,
+        acquisition: str = "ucb",
+        beta: float = 0.5,
+        n_members: int = 5,
+        hidden: int = 64,
+        dim: int = 16,
+        epochs: int = 200,
+        batch_size: int = 64,
+        learning_rate: float = 3e-3,
+        weight_decay: float = 1e-4,
+        temperature: float = 0.1,
+        mse_weight: float = 1.0,
+        dropout: float = 0.1,
+        bootstrap: bool = True,
+        device: Any = "cpu",
+        random_state: int = 0,
+    ) -> None:
+        super().__init__(
+            n_members=n_members,
+            hidden=hidden,
+            dim=dim,
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            weight_decay=weight_decay,
+            temperature=temperature,
+            mse_weight=mse_weight,
+            dropout=dropout,
+            bootstrap=bootstrap,
+            device=device,
+            random_state=random_state,
+        )
+        self.adapt_steps = adapt_steps
+        self.inner_lr = inner_lr
+        self.meta_epochs = meta_epochs
+        self.max_support = max_support
+        self.acquisition = acquisition
+        self.beta = beta
+
+    _INT_PARAMS: ClassVar[tuple[str, ...]] = (
+        *Surrogate._INT_PARAMS,
+        "adapt_steps",
+        "meta_epochs",
+        "max_support",
+    )
+    _POSITIVE_FLOATS: ClassVar[tuple[str, ...]] = (*Surrogate._POSITIVE_FLOATS, "inner_lr")
+    _NONNEG_FLOATS: ClassVar[tuple[str, ...]] = (*Surrogate._NONNEG_FLOATS, "beta")
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        if self.acquisition not in _ACQUISITIONS:
+            raise ParameterError(
+                f"The 'acquisition' parameter of {type(self).__name__} must be one of "
+                f"{list(_ACQUISITIONS)}. Got {self.acquisition!r} instead."
+            )
+        if check_positive_int(self.max_support, "max_support", type(self).__name__) < 2:
+            raise ParameterError(
+                f"The 'max_support' parameter of {type(self).__name__} must be an int >= 2. "
+                f"Got {self.max_support!r} instead."
+            )
+
+    def _train_params(self) -> dict[str, Any]:
+        return {
+            **super()._train_params(),
+            "adapt_steps": int(self.adapt_steps),
+            "inner_lr": float(self.inner_lr),
+            "meta_epochs": int(self.meta_epochs),
+            "max_support": int(self.max_support),
+            "acquisition": str(self.acquisition),
+            "beta": float(self.beta),
+        }
+
+    # -- fitting ------------------------------------------------------------------------------
+    def _fit(self, data: TaskData) -> None:
+        start = time.perf_counter()
+        x_mf, x_cfg, y = self._prepare(data)
+        self.context_: dict[str, torch.Tensor] | None = None
+        with seeded(int(self.random_state)) as gen:
+            self.net_ = self._build()
+            self.adapter_ = _Adapter(float(self.inner_lr)).to(self._device)
+            self._train(self.net_, x_mf, x_cfg, y, gen, epochs=int(self.epochs))
+            self._meta_train(x_mf, x_cfg, y, gen)
+        self.net_.eval()
+        logger.info(
+            "%s meta-trained on %d datasets x %d configurations in %.2f s (inner lr %s)",
+            type(self).__name__,
+            y.shape[0],
+            y.shape[1],
+            time.perf_counter() - start,
+            self.adapter_.log_lr.exp().tolist(),
+        )
+
+    def _learner_onehot(self) -> torch.Tensor:
+        n = len(self.learners_)
+        return torch.as_tensor(self.config_matrix_[:, :n], device=self._device)
+
+    def _inner(
+        self,
+        u0: torch.Tensor,
+        v: torch.Tensor,
+        onehot: torch.Tensor,
+        index: torch.Tensor,
+        values: torch.Tensor,
+        support: torch.Tensor,
+        steps: int,
+        create_graph: bool,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Fast weights after ``steps`` on the support: offsets (m, b, dim+1) and (m, b, L).
+
+        ``index`` (b, k) are the support's configuration positions, ``values`` (b, k) their
+        values and ``support`` (b, k) which of them are real (the rest is padding).
+        """
+        members, b = u0.shape[0], u0.shape[1]
+        du = torch.zeros_like(u0, requires_grad=True)
+        dl = torch.zeros(members, b, onehot.shape[1], device=u0.device, requires_grad=True)
+        lr = self.adapter_.log_lr.exp()
+        tau = float(self.temperature)
+        v_s = v[:, index]  # (m, b, k, dim)
+        onehot_s = onehot[index]  # (b, k, L)
+        bias_s = self.net_.config_bias[:, 0][:, index]  # (m, b, k)
+        dim = self.net_.dim
+        for _ in range(steps):
+            u = u0 + du
+            pred = (
+                torch.einsum("mbd,mbkd->mbk", u[..., :dim], v_s) / math.sqrt(dim)
+                + u[..., dim:]
+                + bias_s
+                + torch.einsum("mbl,bkl->mbk", dl, onehot_s)
+            )
+            loss = pairwise_loss(pred, values, support, tau).sum()
+            gu, gl = torch.autograd.grad(loss, (du, dl), create_graph=create_graph)
+            du = du - lr[0] * gu
+            dl = dl - lr[1] * gl
+        return du, dl
+
+    def _meta_train(
+        self, x_mf: torch.Tensor, x_cfg: torch.Tensor, y: torch.Tensor, gen: torch.Generator
+    ) -> None:
+        epochs = int(self.meta_epochs)
+        n, c = y.shape
+        if epochs == 0 or c < 3:
+            return
+        mask = ~torch.isnan(y)
+        y0 = torch.nan_to_num(y, nan=0.0)
+        onehot = self._learner_onehot()
+        params = list(self.net_.parameters()) + list(self.adapter_.parameters())
+        opt = torch.optim.AdamW(
+            [
+                {"params": list(self.net_.parameters()), "lr": float(self.learning_rate) / 3},
+                {"params": list(self.adapter_.parameters()), "lr": 1e-2, "weight_decay": 0.0},
+            ],
+            weight_decay=float(self.weight_decay),
+        )
+        batch = min(int(self.batch_size), n)
+        steps_per_epoch = max(1, math.ceil(n / batch))
+        tau, mse_w = float(self.temperature), float(self.mse_weight)
+        kmax = min(int(self.max_support), c - 1)
+        self.net_.train()
+        for _ in range(epochs):
+            perm = torch.randperm(n, generator=gen).to(y.device)
+            for s in range(steps_per_epoch):
+                rows = perm[s * batch : (s + 1) * batch]
+                b = len(rows)
+                m = mask[rows]
+                target = y0[rows]
+                # support: k random observed configurations per task
+                k = torch.randint(2, kmax + 1, (b, 1), generator=gen).to(y.device)
+                noise = torch.rand(b, c, generator=gen).to(y.device)
+                noise = torch.where(m, noise, torch.full_like(noise, 2.0))
+                index = noise.argsort(-1)[:, :kmax]  # (b, kmax) random observed configs
+                sup_mask = (torch.arange(kmax, device=y.device)[None] < k) & m.gather(1, index)
+                support = torch.zeros_like(m).scatter(1, index, sup_mask)
+                query = m & ~support
+                u0 = self.net_.dataset_embedding(x_mf[rows])
+                v = self.net_.config_embeddings(x_cfg)
+                zero_shot = self.net_.scores(u0, v)
+                du, dl = self._inner(
+                    u0,
+                    v,
+                    onehot,
+                    index,
+                    target.gather(1, index),
+                    sup_mask,
+                    int(self.adapt_steps),
+                    create_graph=True,
+                )
+                adapted = self.net_.scores(u0 + du, v) + dl @ onehot.T
+                q_list = listwise_loss(adapted, target.expand_as(adapted), query, tau)
+                q_se = ((adapted - target) ** 2 * query).sum(-1) / query.sum(-1).clamp(min=1)
+                z_list = listwise_loss(zero_shot, target.expand_as(zero_shot), m, tau)
+                z_se = ((zero_shot - target) ** 2 * m).sum(-1) / m.sum(-1).clamp(min=1)
+                loss = (q_list + mse_w * q_se + z_list + mse_w * z_se).mean()
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                nn.utils.clip_grad_norm_(params, 10.0)
+                opt.step()
+        self.net_.eval()
+
+    # -- adaptation ---------------------------------------------------------------------------
+    def adapt(
+        self,
+        metafeatures: pd.Series | pd.DataFrame,
+        observations: Mapping[str, float],
+        *,
+        steps: int | None = None,
+    ) -> WarmStartSurrogate:
+        """A copy of the model adapted to the trials observed on one new dataset.
+
+        Parameters
+        ----------
+        metafeatures : Series or one-row DataFrame
+            The new dataset's meta-features.
+        observations : mapping
+            ``config_id`` -> raw metric value, larger = better (NaN = failed: counted as
+            worse than every other observation). Only the order of the values matters.
+            Configurations outside the pool are ignored.
+        steps : int, optional
+            Gradient steps (default: ``adapt_steps``).
+
+        Returns
+        -------
+        WarmStartSurrogate
+            A model sharing this one's weights whose :meth:`predict` adds the fast weights
+            fitted on ``observations`` (for any meta-features given). With fewer than two
+            distinct observed values the adapted model predicts as this one.
+        """
+        self._check_fitted()
+        steps = int(self.adapt_steps) if steps is None else steps
+        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+            raise ParameterError(
+                f"The 'steps' parameter of {type(self).__name__}.adapt must be an int >= 0. "
+                f"Got {steps!r} instead."
+            )
+        frame = as_frame(metafeatures, type(self).__name__)
+        if len(frame) != 1:
+            raise ParameterError(
+                f"{type(self).__name__}.adapt takes the meta-features of one dataset. Got "
+                f"{len(frame)} rows instead."
+            )
+        adapted = copy.copy(self)
+        adapted.context_ = self._fit_context(frame, observations, int(steps))
+        return adapted
+
+    def _observation_tensors(
+        self, observations: Mapping[str, float]
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
+        if not isinstance(observations, Mapping):
+            raise ParameterError(
+                "The observations must be a mapping of config_id to metric value. "
+                f"Got {type(observations).__name__} instead."
+            )
+        pos = {cid: i for i, cid in enumerate(self.config_ids_ or [])}
+        cols, vals = [], []
+        for cid, value in observations.items():
+            if cid in pos:
+                cols.append(pos[cid])
+                vals.append(np.nan if value is None else float(value))
+        arr = np.asarray(vals, dtype=np.float64)
+        finite = np.isfinite(arr)
+        if finite.sum() == 0:
+            return None
+        lo, hi = arr[finite].min(), arr[finite].max()
+        arr[~finite] = lo - max(hi - lo, 1.0)  # failures: worse than every observed value
+        if np.unique(arr).size < 2:
+            return None
+        dev = self._device
+        index = torch.as_tensor(np.asarray(cols, dtype=np.int64), device=dev)[None]
+        values = torch.as_tensor(arr.astype(np.float32), device=dev)[None]
+        return index, values, torch.ones_like(values, dtype=torch.bool)
+
+    def _fit_context(
+        self, frame: pd.DataFrame, observations: Mapping[str, float], steps: int
+    ) -> dict[str, torch.Tensor] | None:
+        obs = self._observation_tensors(observations)
+        if obs is None or steps == 0:
+            return None
+        x = torch.as_tensor(self.scaler_.transform(frame), device=self._device)
+        with torch.no_grad():
+            u0 = self.net_.dataset_embedding(x)
+            v = self._config_embeddings()
+        with torch.enable_grad():
+            du, dl = self._inner(u0, v, self._learner_onehot(), *obs, steps, create_graph=False)
+        return {"du": du.detach(), "dl": dl.detach()}
+
+    def _config_embeddings(self) -> torch.Tensor:
+        cache = getattr(self, "_v_cache", None)
+        if cache is None or cache.device != self._device:
+            with torch.no_grad():
+                cache = self.net_.config_embeddings(
+                    torch.as_tensor(self.config_matrix_, device=self._device)
+                )
+            self._v_cache = cache
+        return cache
+
+    # -- prediction ---------------------------------------------------------------------------
+    def _member_scores(self, metafeatures: pd.DataFrame) -> torch.Tensor:
+        x = torch.as_tensor(self.scaler_.transform(metafeatures), device=self._device)
+        with torch.no_grad():
+            u = self.net_.dataset_embedding(x)
+            v = self._config_embeddings()
+            ctx = getattr(self, "context_", None)
+            if ctx is None:
+                return self.net_.scores(u, v)
+            return self.net_.scores(u + ctx["du"], v) + ctx["dl"] @ self._learner_onehot().T
+
+    def rank(
+        self,
+        metafeatures: pd.Series,
+        observed: Mapping[str, float] | None = None,
+    ) -> list[str]:
+        """Configurations to try next on one dataset, adapting to the ``observed`` trials.
+
+        The model adapts to ``observed`` (raw values, larger = better) as in :meth:`adapt`,
+        then orders the unobserved configurations by the acquisition (``"ucb"``: ensemble
+        mean + ``beta`` x standard deviation; ``"mean"``).
+        """
+        self._check_fitted()
+        frame = as_frame(metafeatures, type(self).__name__)
+        model = self.adapt(frame, observed) if observed else self
+        s = model._member_scores(frame)[:, 0, :]
+        score = s.mean(0)
+        if self.acquisition == "ucb" and s.shape[0] > 1:
+            score = score + float(self.beta) * s.std(0, unbiased=False)
+        order = np.argsort(-score.cpu().numpy(), kind="stable")
+        seen = set(observed or ())
+        ids = self.config_ids_ or []
+        return [ids[i] for i in order if ids[i] not in seen]
+
+    # -- persistence --------------------------------------------------------------------------
+    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        meta, arrays = super()._state()
+        arrays.update(state_to_arrays(self.adapter_, "adapter."))
+        ctx = getattr(self, "context_", None)
+        meta["adapted"] = ctx is not None
+        if ctx is not None:
+            arrays["context.du"] = ctx["du"].cpu().numpy()
+            arrays["context.dl"] = ctx["dl"].cpu().numpy()
+        return meta, arrays
+
+    def _load_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
+        super()._load_state(meta, arrays)
+        self.adapter_ = _Adapter(float(self.inner_lr))
+        arrays_to_state(self.adapter_, arrays, "adapter.")
+        self._v_cache = None
+        self.context_ = None
+        if meta.get("adapted"):
+            self.context_ = {
+                "du": torch.as_tensor(np.asarray(arrays["context.du"])),
+                "dl": torch.as_tensor(np.asarray(arrays["context.dl"])),
+            }
+
+    def to(self, device: Any) -> WarmStartSurrogate:
+        super().to(device)
+        self.adapter_.to(self._device)
+        self._v_cache = None
+        if getattr(self, "context_", None) is not None:
+            self.context_ = {k: t.to(self._device) for k, t in self.context_.items()}
+        return self
+
+
+#: The name used in the issue.
+MAMLSurrogate = WarmStartSurrogate
