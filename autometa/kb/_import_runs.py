@@ -393,5 +393,8 @@ def _import_row(
         float(value),
         n_folds=int(n_folds) if n_folds is not None and not pd.isna(n_folds) else 1,
         fit_time=float(fit_time) if fit_time is not None and not pd.isna(fit_time) else np.nan,
-        provenance={"row": row_number, **({"flow": rec["flow"]} if rec.get("flow") else {})},
+        provenance={
+            "row": row_number,
+            **({"flow": rec["flow"]} if isinstance(rec.get("flow"), str) else {}),
+        },
     )
