@@ -80,10 +80,11 @@ def _call(
     for attempt in range(retries + 1):
         try:
             return fn()
-        except (
-            openml.exceptions.OpenMLServerNoResult,
-            openml.exceptions.OpenMLNotAuthorizedError,
-        ):
+        except openml.exceptions.OpenMLServerNoResult as exc:
+            raise ParameterError(
+                f"OpenML found nothing while {what} ({exc.message}). Check the id or alias."
+            ) from None
+        except openml.exceptions.OpenMLNotAuthorizedError:
             raise
         except openml.exceptions.OpenMLServerError as exc:
             if attempt == retries:

@@ -60,6 +60,7 @@ class RecordedServer:
         self.requests: list[str] = []
         self.fail_next: list[int] = []  # statuses of server errors to answer first
         self.offline = False
+        self.no_result = False  # answer OpenML's "no results" error (unknown id)
 
     def get(self, session: requests.Session, url: str, **kwargs: object) -> requests.Response:
         self.requests.append(url)
@@ -71,6 +72,13 @@ class RecordedServer:
         response = requests.Response()
         response.url = url
         response.headers["Content-Encoding"] = "gzip"  # as the real server
+        if self.no_result:
+            response.status_code = 412
+            response._content = (
+                b'<oml:error xmlns:oml="http://openml.org/openml"><oml:code>482</oml:code>'
+                b"<oml:message>Unknown task</oml:message></oml:error>"
+            )
+            return response
         if self.fail_next:
             response.status_code = self.fail_next.pop(0)
             response._content = (

@@ -202,3 +202,9 @@ def test_cli_reports_an_unreachable_server_in_one_line(
     assert main(argv) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("autometa: error: OpenML's server") and len(err.splitlines()) == 1
+
+
+def test_unknown_task_is_a_clear_error(openml_server, openml_cache):
+    openml_server.no_result = True
+    with pytest.raises(ParameterError, match=r"OpenML found nothing while getting task 424242"):
+        _import(openml_cache, tasks=[424242], suite=None)
