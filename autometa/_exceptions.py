@@ -13,6 +13,7 @@ __all__ = [
     "ModelError",
     "NotFittedError",
     "OpenMLUnavailableError",
+    "OutOfDistributionWarning",
     "ParameterError",
 ]
 
@@ -43,3 +44,8 @@ class NotFittedError(AutometaError, AttributeError):
 
 class OpenMLUnavailableError(AutometaError, ConnectionError):
     """OpenML's server cannot be reached."""
+
+
+class OutOfDistributionWarning(UserWarning):
+    """The dataset is unlike every dataset of the knowledge base: recommendations for it are
+    extrapolations and less reliable than usual."""

@@ -1,0 +1,745 @@
+"""``autometa.recommend``: meta-features -> meta-model -> a ranked, explained Recommendation.
+
+Resolution of the meta-model and the knowledge base
+---------------------------------------------------
+``model=None, kb=None``
+    The shipped default models (``load_default_model(task, "ranker")`` and ``"explainer"``)
+    and the shipped default knowledge base (names of the nearest datasets, what won there,
+    the raw metric values, the meta-feature medians). If a ``metric`` other than the one the
+    shipped models were trained for is asked, a :class:`~autometa.models.NearestDatasets`
+    model is fitted on the default knowledge base for that metric instead.
+``model=<MetaModel>``
+    That model ranks. If it has ``neighbours`` and ``ood_score`` (the prototype model) it
+    also explains; otherwise the nearest datasets and the out-of-distribution score come
+    from the fallback below, computed on the knowledge base (``kb``, or the default one).
+``model=<path>``
+    A models directory with the shipped layout (``models.json``, see
+    :func:`autometa.models.load_default_model`): its ranker and, if present, explainer.
+``model=None, kb=<KnowledgeBase or path>``
+    A :class:`~autometa.models.NearestDatasets` model (auto-sklearn 1.0 style) is fitted
+    on that knowledge base on the fly. It costs one pass over the normalized performance
+    matrix (milliseconds for hundreds of datasets and configurations) and is cached for the
+    life of the knowledge-base object.
+
+Fallback explanations (no explainer model)
+------------------------------------------
+Meta-features are min-max scaled over the knowledge base's datasets and compared with the
+NaN-aware L1 distance (mean absolute difference over the features defined on both): the
+distance of :class:`~autometa.models.NearestDatasets`. The out-of-distribution score is
+the distance to the nearest knowledge-base dataset; the threshold is the 95th percentile of
+the knowledge base's own leave-one-out nearest-dataset distances, so a flagged dataset is
+farther from the knowledge base than 95% of its datasets are from each other.
+
+Loaded knowledge bases and models are cached (keyed by path), as is what is derived from a
+knowledge base (keyed by the object), so repeated calls cost only the meta-features and one
+model inference.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+import weakref
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from autometa._exceptions import (
+    DataError,
+    KnowledgeBaseError,
+    ModelError,
+    OutOfDistributionWarning,
+    ParameterError,
+)
+from autometa.recommend._recommendation import Recommendation
+
+__all__ = ["recommend", "infer_task", "recommend_from_metafeatures"]
+
+logger = logging.getLogger(__name__)
+
+#: Targets with at most this many distinct integer values may be classification.
+MAX_CLASSES = 20
+#: Nearest datasets reported and used for neighbour-based scores.
+N_NEIGHBOURS = 5
+#: Meta-features listed as drivers.
+N_DRIVERS = 5
+#: The interval is mean +/- Z * std.
+Z = 1.96
+
+
+# ---------------------------------------------------------------------------------------------
+# task, parameters
+def infer_task(y: Any) -> str:
+    """``"classification"`` or ``"regression"`` from the target ``y``.
+
+    The rule: a boolean, string, object or categorical target is classification; a numeric
+    target whose values are all whole numbers, with at most 20 distinct values and at most
+    half as many distinct values as rows, is classification; any other numeric target is
+    regression.
+
+    Examples
+    --------
+    >>> from autometa.recommend import infer_task
+    >>> infer_task([0, 1, 1, 0, 1, 0])
+    'classification'
+    >>> infer_task([0.5, 1.2, 3.3, 0.1])
+    'regression'
+    """
+    s = y if isinstance(y, pd.Series) else pd.Series(np.asarray(y).ravel())
+    dtype = s.dtype
+    if (
+        pd.api.types.is_bool_dtype(dtype)
+        or isinstance(dtype, pd.CategoricalDtype)
+        or pd.api.types.is_string_dtype(dtype)
+        or pd.api.types.is_object_dtype(dtype)
+    ):
+        return "classification"
+    values = pd.to_numeric(s, errors="coerce").dropna().to_numpy(dtype=float)
+    if values.size == 0:
+        return "regression"
+    n_unique = np.unique(values).size
+    whole = bool(np.all(np.isfinite(values)) and np.all(values == np.round(values)))
+    if whole and n_unique <= MAX_CLASSES and n_unique <= max(2, values.size // 2):
+        return "classification"
+    return "regression"
+
+
+def _check_task(task: Any, owner: str) -> None:
+    from autometa.learners import TASKS
+
+    if task not in ("auto", *TASKS):
+        raise ParameterError(
+            f"The 'task' parameter of {owner} must be one of ['auto', "
+            f"{', '.join(repr(t) for t in TASKS)}]. Got {task!r} instead."
+        )
+
+
+def check_metric(metric: Any, task: str, owner: str) -> str | None:
+    """``metric`` if it is a metric of ``task`` (or None); else a ParameterError."""
+    from autometa.kb import metrics_for
+
+    if metric is None:
+        return None
+    allowed = metrics_for(task)
+    if metric not in allowed:
+        raise ParameterError(
+            f"The 'metric' parameter of {owner} must be one of {allowed} for {task}. "
+            f"Got {metric!r} instead."
+        )
+    return str(metric)
+
+
+def check_learners(learners: Any, task: str, owner: str) -> list[str] | None:
+    """``learners`` as a list of registry names of ``task`` (or None); else a ParameterError."""
+    from autometa.learners import learner_names
+
+    if learners is None:
+        return None
+    if isinstance(learners, str):
+        learners = [learners]
+    known = learner_names(task)
+    try:
+        names = list(learners)
+    except TypeError:
+        names = None
+    if not names or any(not isinstance(n, str) for n in names):
+        raise ParameterError(
+            f"The 'learners' parameter of {owner} must be None or a non-empty list of learner "
+            f"names. Got {learners!r} instead."
+        )
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ParameterError(
+            f"Unknown {task} learner(s) {unknown} in the 'learners' parameter of {owner}. "
+            f"Known {task} learners are: {', '.join(known)}."
+        )
+    return names
+
+
+def check_top_k(top_k: Any, owner: str) -> int:
+    from autometa.models._base import check_positive_int
+
+    return check_positive_int(top_k, "top_k", owner)
+
+
+# ---------------------------------------------------------------------------------------------
+# caches of knowledge bases, models and what is derived from them
+@lru_cache(maxsize=8)
+def _load_kb(path: str) -> Any:
+    from autometa.kb import KnowledgeBase
+
+    return KnowledgeBase.load(path)
+
+
+@lru_cache(maxsize=1)
+def _default_kb_or_none() -> Any:
+    from autometa.kb import KnowledgeBase
+
+    try:
+        return KnowledgeBase.default()
+    except KnowledgeBaseError as exc:
+        logger.info("no default knowledge base: %s", exc)
+        return None
+
+
+def _resolve_kb(kb: Any, *, required: bool) -> Any:
+    from autometa.kb import KnowledgeBase
+
+    if kb is None:
+        found = _default_kb_or_none()
+        if found is None and required:
+            from autometa.kb import KnowledgeBase as _KB
+
+            _KB.default()  # raises the KnowledgeBaseError with the explanation
+        return found
+    if isinstance(kb, KnowledgeBase):
+        return kb
+    if isinstance(kb, (str, Path)):
+        return _load_kb(str(Path(kb).resolve()))
+    raise ParameterError(
+        "The 'kb' parameter must be None, a KnowledgeBase or the path of a knowledge-base "
+        f"directory. Got {type(kb).__name__} instead."
+    )
+
+
+@dataclass
+class _KBState:
+    """What the recommendation layer derives from one knowledge base, task and metric."""
+
+    data: Any  # TaskData
+    names: pd.Series  # dataset_id -> name
+    index: Any  # NearestDatasets fitted on data (ranker on the fly and fallback distances)
+    ood_threshold: float
+    median: pd.Series
+    iqr: pd.Series
+    params: pd.Series  # config_id -> params JSON (every configuration of the task)
+
+
+_KB_STATES: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], _KBState]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _fingerprint(kb: Any) -> tuple[Any, ...]:
+    return (len(kb), kb.datasets.shape[0], kb.configurations.shape[0], kb.metafeatures.shape)
+
+
+_KB_STATES_BY_PATH: dict[tuple[Any, ...], _KBState] = {}
+
+
+def _kb_state(kb: Any, task: str, metric: str) -> _KBState:
+    """The derived state of ``kb``, cached by its path when it was loaded from disk (so
+    copies made by ``clone`` share it), else by the object itself."""
+    key = (task, metric, _fingerprint(kb))
+    if kb.path is not None:
+        path_key = (str(kb.path), *key)
+        if path_key not in _KB_STATES_BY_PATH:
+            if len(_KB_STATES_BY_PATH) >= 16:
+                _KB_STATES_BY_PATH.pop(next(iter(_KB_STATES_BY_PATH)))
+            _KB_STATES_BY_PATH[path_key] = _build_state(kb, task, metric)
+        return _KB_STATES_BY_PATH[path_key]
+    per_kb = _KB_STATES.setdefault(kb, {})
+    if key not in per_kb:
+        per_kb[key] = _build_state(kb, task, metric)
+    return per_kb[key]
+
+
+def _build_state(kb: Any, task: str, metric: str) -> _KBState:
+    from autometa.models import TaskData
+    from autometa.models._baselines import NearestDatasets
+
+    data = TaskData.from_kb(kb, task, metric)
+    index = NearestDatasets(n_configs=25).fit(data)
+    # Leave-one-out nearest distances of the knowledge base's own datasets.
+    if data.metafeatures.shape[0] > 1:
+        dist = index.distances(data.metafeatures).to_numpy(dtype=float, copy=True)
+        np.fill_diagonal(dist, np.inf)
+        nn = dist.min(axis=1)
+        nn = nn[np.isfinite(nn)]
+        threshold = float(np.quantile(nn, 0.95)) if nn.size else math.inf
+    else:
+        threshold = math.inf
+    mf = data.metafeatures
+    q1, med, q3 = mf.quantile(0.25), mf.median(), mf.quantile(0.75)
+    datasets = kb.datasets.set_index("dataset_id")
+    configs = kb.configurations.set_index("config_id")
+    return _KBState(
+        data=data,
+        names=datasets["name"].astype(str),
+        index=index,
+        ood_threshold=threshold,
+        median=med,
+        iqr=q3 - q1,
+        params=configs["params"].astype(str),
+    )
+
+
+@dataclass
+class _Resolved:
+    ranker: Any
+    explainer: Any
+    state: _KBState | None
+    metric: str
+    model_name: str
+
+
+def _model_metric(model: Any, metric: str | None, owner: str) -> str:
+    model_metric = getattr(model, "metric_", None)
+    if metric is not None and model_metric is not None and metric != model_metric:
+        raise ParameterError(
+            f"The 'metric' parameter of {owner} is {metric!r} but the meta-model was trained "
+            f"for {model_metric!r}. Leave 'metric' unset, or pass a model trained for "
+            f"{metric!r} (or kb= to fit one on the fly)."
+        )
+    return str(metric or model_metric)
+
+
+def _check_model_task(model: Any, task: str) -> None:
+    if getattr(model, "task_", task) != task:
+        raise ParameterError(
+            f"The meta-model was trained for {model.task_} but the data is {task}. Pass a "
+            f"{task} model, or set task= to match."
+        )
+
+
+def _state_or_none(kb: Any, task: str, metric: str) -> _KBState | None:
+    if kb is None:
+        return None
+    try:
+        return _kb_state(kb, task, metric)
+    except ModelError as exc:
+        logger.info("no explanations from the knowledge base: %s", exc)
+        return None
+
+
+def resolve(
+    task: str, metric: str | None, kb: Any, model: Any, owner: str = "recommend"
+) -> _Resolved:
+    """Find the ranker, the explainer and the knowledge-base state (see the module doc)."""
+    from autometa.models import MetaModel, load_default_model, load_models_index
+
+    if model is None and kb is None:
+        index = load_models_index()  # raises ModelError when nothing is shipped
+        shipped_metric = index.get("tasks", {}).get(task, {}).get("metric")
+        if metric is None or metric == shipped_metric:
+            ranker = load_default_model(task, "ranker")
+            try:
+                explainer = load_default_model(task, "explainer")
+            except ModelError as exc:
+                logger.info("no shipped explainer: %s", exc)
+                explainer = None
+            metric = _model_metric(ranker, metric, owner)
+            state = _state_or_none(_resolve_kb(None, required=False), task, metric)
+            return _Resolved(ranker, explainer, state, metric, ranker.name)
+        kb = _resolve_kb(None, required=True)
+    if model is None:
+        from autometa.kb import DEFAULT_METRIC
+
+        metric = metric or DEFAULT_METRIC[task]
+        state = _kb_state(_resolve_kb(kb, required=True), task, metric)
+        return _Resolved(state.index, None, state, metric, f"{state.index.name} (on the fly)")
+    if isinstance(model, (str, Path)):
+        root = Path(model)
+        ranker = load_default_model(task, "ranker", root)
+        try:
+            explainer = load_default_model(task, "explainer", root)
+        except ModelError as exc:
+            logger.info("no explainer in %s: %s", root, exc)
+            explainer = None
+    elif isinstance(model, MetaModel):
+        ranker, explainer = model, None
+    else:
+        raise ParameterError(
+            f"The 'model' parameter of {owner} must be None, a fitted MetaModel or the path "
+            f"of a models directory. Got {type(model).__name__} instead."
+        )
+    _check_model_task(ranker, task)
+    if getattr(ranker, "config_ids_", None) is None:
+        raise ParameterError(
+            f"The meta-model given to {owner} is not fitted. Fit it on TaskData first."
+        )
+    metric = _model_metric(ranker, metric, owner)
+    if explainer is None and hasattr(ranker, "neighbours") and hasattr(ranker, "ood_score"):
+        explainer = ranker
+    state = _state_or_none(_resolve_kb(kb, required=kb is not None), task, metric)
+    return _Resolved(ranker, explainer, state, metric, ranker.name)
+
+
+# ---------------------------------------------------------------------------------------------
+# the recommendation
+def _configuration_params(res: _Resolved, config_ids: Sequence[str]) -> dict[str, str]:
+    """config_id -> params JSON, from the model's own configurations or the knowledge base."""
+    out: dict[str, str] = {}
+    own = getattr(res.ranker, "configurations_", None)
+    if isinstance(own, pd.DataFrame) and "params" in own.columns:
+        out.update(own["params"].astype(str).to_dict())
+    if res.state is not None:
+        for cid in config_ids:
+            if cid not in out and cid in res.state.params.index:
+                out[cid] = res.state.params[cid]
+    return out
+
+
+def _neighbours(res: _Resolved, mf: pd.Series) -> tuple[pd.DataFrame, float, float]:
+    """Nearest datasets (dataset_id, distance) and the OOD score and threshold."""
+    if res.explainer is not None:
+        try:
+            nb = res.explainer.neighbours(mf, k=N_NEIGHBOURS)
+            score = float(res.explainer.ood_score(mf))
+            threshold = getattr(res.explainer, "ood_threshold_", None)
+            if threshold is None:
+                threshold = getattr(res.explainer, "ood_threshold", math.inf)
+            nb = pd.DataFrame(nb)[["dataset_id", "distance"]].reset_index(drop=True)
+            return nb, score, float(threshold)
+        except Exception as exc:  # a broken or mismatched explainer must not stop a ranking
+            logger.warning("the explainer failed (%s); using nearest datasets instead", exc)
+    if res.state is None:
+        return pd.DataFrame({"dataset_id": [], "distance": []}), math.nan, math.nan
+    dist = res.state.index.distances(mf).iloc[0]
+    dist = dist.sort_values(kind="stable")
+    finite = dist[np.isfinite(dist.to_numpy(dtype=float))]
+    nb = pd.DataFrame(
+        {"dataset_id": list(finite.index[:N_NEIGHBOURS]), "distance": finite.iloc[:N_NEIGHBOURS]}
+    ).reset_index(drop=True)
+    score = float(finite.iloc[0]) if len(finite) else math.inf
+    return nb, score, res.state.ood_threshold
+
+
+def _drivers(state: _KBState | None, mf: pd.Series) -> pd.DataFrame:
+    cols = ["name", "value", "kb_median", "deviation"]
+    if state is None:
+        return pd.DataFrame(columns=cols)
+    common = [c for c in state.median.index if c in mf.index]
+    prefixed = [c for c in common if "." in c]
+    common = prefixed or common  # prefer our groups over OpenML's duplicated qualities
+    value = mf.reindex(common).astype(float)
+    med, iqr = state.median.reindex(common), state.iqr.reindex(common)
+    ok = value.notna() & med.notna() & (iqr > 0)
+    dev = ((value - med) / iqr)[ok]
+    top = dev.abs().sort_values(ascending=False, kind="stable").index[:N_DRIVERS]
+    return pd.DataFrame(
+        {
+            "name": list(top),
+            "value": value[top].to_numpy(),
+            "kb_median": med[top].to_numpy(),
+            "deviation": dev[top].to_numpy(),
+        },
+        columns=cols,
+    )
+
+
+def _learner_probabilities(explainer: Any, mf: pd.Series) -> pd.Series | None:
+    if explainer is None or not hasattr(explainer, "learner_probabilities"):
+        return None
+    try:
+        probs = explainer.learner_probabilities(mf)
+    except Exception as exc:
+        logger.info("no learner probabilities: %s", exc)
+        return None
+    if isinstance(probs, pd.DataFrame):
+        probs = probs.iloc[0]
+    return pd.Series(probs, dtype=float) if probs is not None else None
+
+
+def recommend_from_metafeatures(
+    meta_features: pd.Series,
+    *,
+    task: str,
+    metric: str | None = None,
+    top_k: int = 10,
+    learners: Sequence[str] | None = None,
+    kb: Any = None,
+    model: Any = None,
+    random_state: int = 0,
+    n_rows: int | None = None,
+    n_features: int | None = None,
+    owner: str = "recommend",
+    warn_ood: bool = True,
+    stacklevel: int = 2,
+) -> Recommendation:
+    """A :class:`Recommendation` from already computed meta-features.
+
+    The parameters are those of :func:`recommend` (``task`` must be given); it is what the
+    estimators use after computing the meta-features themselves.
+    """
+    _check_task(task, owner)
+    if task == "auto":
+        raise ParameterError("recommend_from_metafeatures needs an explicit task.")
+    top_k = check_top_k(top_k, owner)
+    metric = check_metric(metric, task, owner)
+    learners = check_learners(learners, task, owner)
+    res = resolve(task, metric, kb, model, owner)
+    mf = pd.Series(meta_features, dtype=float)
+
+    from autometa.learners import learner_names
+
+    pred = res.ranker.predict(mf)
+    mean = pred.mean.iloc[0]
+    std = pred.std.iloc[0] if pred.std is not None else None
+    ordering = bool(pred.extras.get("ordering_scores", False)) if pred.extras else False
+    order = res.ranker.rank(mf)
+
+    known = set(learner_names(task))
+    wanted = set(learners) if learners is not None else known
+    candidates = [c for c in order if c.rsplit("-", 1)[0] in wanted & known]
+    params = _configuration_params(res, candidates)
+    missing = [c for c in candidates if c not in params]
+    if missing and len(missing) == len(candidates):
+        raise ModelError(
+            "The meta-model does not carry its configurations' hyperparameters and no "
+            "knowledge base describes them. Pass kb= (the knowledge base it was trained on)."
+        )
+    candidates = [c for c in candidates if c in params][:top_k]
+    if not candidates:
+        raise ParameterError(
+            f"None of the learners {sorted(wanted)} has a configuration in the meta-model's "
+            f"pool. Pool learners: {sorted({c.rsplit('-', 1)[0] for c in order})}."
+        )
+
+    nb, ood_score, ood_threshold = _neighbours(res, mf)
+    nb_ids = [d for d in nb["dataset_id"] if res.state is not None and d in res.state.names.index]
+    state = res.state
+    in_scores = [d for d in nb_ids if state is not None and d in state.data.scores.index]
+
+    rows = []
+    for rank, cid in enumerate(candidates, start=1):
+        m = float(mean.get(cid, np.nan))
+        s = float(std.get(cid, np.nan)) if std is not None else math.nan
+        nb_score = nb_raw = nb_std = math.nan
+        if state is not None and in_scores and cid in state.data.scores.columns:
+            col = state.data.scores.loc[in_scores, cid].to_numpy(dtype=float)
+            raw = state.data.raw.loc[in_scores, cid].to_numpy(dtype=float)
+            if np.isfinite(col).any():
+                nb_score = float(np.nanmean(col))
+                nb_std = float(np.nanstd(col))
+            if np.isfinite(raw).any():
+                nb_raw = float(np.nanmean(raw))
+        if ordering:
+            m, s = nb_score, nb_std
+        elif not math.isfinite(s):
+            s = nb_std
+        rows.append(
+            {
+                "rank": rank,
+                "config_id": cid,
+                "learner": cid.rsplit("-", 1)[0],
+                "params": dict(_json_params(params[cid])),
+                "score": m,
+                "score_std": s,
+                "score_low": min(max(m - Z * s, 0.0), 1.0) if math.isfinite(s) else math.nan,
+                "score_high": min(max(m + Z * s, 0.0), 1.0) if math.isfinite(s) else math.nan,
+                "expected_metric": nb_raw,
+                "neighbour_score": nb_score,
+            }
+        )
+    table = pd.DataFrame(rows)
+    if ordering:
+        score_source = "neighbours" if table["score"].notna().any() else "none"
+    else:
+        score_source = "model"
+
+    # The neighbours: names, what won there, how the first recommendation did there.
+    names, best_learner, best_metric, top_score = [], [], [], []
+    for d in nb["dataset_id"]:
+        if state is not None and d in state.data.scores.index:
+            row = state.data.scores.loc[d]
+            best = str(row.idxmax()) if row.notna().any() else ""
+            names.append(str(state.names.get(d, d)))
+            best_learner.append(best.rsplit("-", 1)[0] if best else "")
+            best_metric.append(float(state.data.raw.loc[d, best]) if best else math.nan)
+            top_score.append(float(row.get(candidates[0], np.nan)))
+        else:
+            names.append(str(state.names.get(d, d)) if state is not None else str(d))
+            best_learner.append("")
+            best_metric.append(math.nan)
+            top_score.append(math.nan)
+    neighbours = pd.DataFrame(
+        {
+            "dataset_id": list(nb["dataset_id"]),
+            "name": names,
+            "distance": nb["distance"].to_numpy(dtype=float),
+            "best_learner": best_learner,
+            "best_metric": best_metric,
+            "top_score": top_score,
+        }
+    )
+    is_ood = bool(math.isfinite(ood_score) and ood_score > ood_threshold)
+    if is_ood and warn_ood:
+        warnings.warn(
+            f"The dataset is unlike the knowledge base's datasets (out-of-distribution score "
+            f"{ood_score:.3g} > threshold {ood_threshold:.3g}; nearest: "
+            f"{names[0] if names else '?'}). The recommendations are extrapolations: validate "
+            "them, e.g. with MetaClassifier/MetaRegressor(n_candidates=5).",
+            OutOfDistributionWarning,
+            stacklevel=stacklevel,
+        )
+    return Recommendation(
+        task=task,
+        metric=res.metric,
+        meta_features=mf,
+        table=table,
+        neighbours=neighbours,
+        ood_score=float(ood_score),
+        ood_threshold=float(ood_threshold),
+        is_ood=is_ood,
+        model_name=str(res.model_name),
+        score_source=score_source,
+        drivers=_drivers(state, mf),
+        learner_probabilities=_learner_probabilities(res.explainer, mf),
+        n_rows=n_rows,
+        n_features=n_features,
+        random_state=random_state,
+    )
+
+
+def _json_params(text: str) -> Mapping[str, Any]:
+    import json
+
+    return json.loads(text)
+
+
+def _split(data: Any, target: Any, y: Any) -> tuple[Any, Any]:
+    from autometa._io import read_table, split_target
+
+    if isinstance(data, (str, Path)):
+        data = read_table(data)
+    if target is not None and y is not None:
+        raise ParameterError(
+            "recommend got both 'target' and 'y'. Pass target= (a column of the DataFrame) "
+            "or y= (the target values), not both."
+        )
+    if target is not None:
+        if not isinstance(data, pd.DataFrame):
+            raise ParameterError(
+                "The 'target' parameter of recommend names a column, so 'data' must be a "
+                f"DataFrame. Got {type(data).__name__} instead; pass y= with arrays."
+            )
+        return split_target(data, target)
+    if y is None:
+        raise ParameterError(
+            "recommend needs the target: pass target= (a column of the DataFrame) or y= "
+            "(the target values)."
+        )
+    return data, y
+
+
+def compute_metafeatures(X: Any, y: Any, task: str, random_state: int = 0) -> pd.Series:
+    """The default meta-features of ``(X, y)`` as the meta-models expect them."""
+    import metafeatures
+
+    try:
+        return metafeatures.extract(X, y, task=task, random_state=random_state)
+    except metafeatures.MetaFeatureError as exc:
+        raise DataError(f"Cannot compute the meta-features of the data: {exc}") from None
+
+
+def recommend(
+    data: Any,
+    target: Any = None,
+    *,
+    y: Any = None,
+    task: str = "auto",
+    metric: str | None = None,
+    top_k: int = 10,
+    learners: Sequence[str] | None = None,
+    kb: Any = None,
+    model: Any = None,
+    random_state: int = 0,
+) -> Recommendation:
+    """Recommend learners and hyperparameters for a dataset, best first, with the reasons.
+
+    Parameters
+    ----------
+    data : DataFrame, array-like or path
+        The dataset: a DataFrame holding the ``target`` column, features with ``y``, or the
+        path of a CSV/TSV/parquet file. Numeric, categorical, string, boolean and missing
+        values are fine.
+    target : str, optional
+        The target column of ``data``.
+    y : array-like, optional
+        The target values, when ``data`` holds only the features.
+    task : {"auto", "classification", "regression"}, default="auto"
+        "auto" infers it from the target with :func:`infer_task`.
+    metric : str, optional
+        A metric of the task (``autometa.kb.metrics_for(task)``); default: the model's.
+    top_k : int, default=10
+        How many recommendations.
+    learners : list of str, optional
+        Restrict to these registry learners (``autometa.learners.learner_names(task)``).
+    kb : KnowledgeBase or path, optional
+        A knowledge base to use instead of the shipped default (see the module docstring:
+        without ``model`` a nearest-datasets model is fitted on it on the fly).
+    model : MetaModel or path, optional
+        A fitted meta-model, or a models directory, instead of the shipped default.
+    random_state : int, default=0
+        Seed of the meta-features and of the pipelines built from the recommendation.
+
+    Returns
+    -------
+    Recommendation
+        ``.to_frame()`` for the ranked table, ``.pipeline(i)`` for a ready-to-fit pipeline,
+        ``.explain()`` and ``.plot()`` for the reasons. Scores are normalized per dataset:
+        1 = the best configuration of the pool on similar datasets, 0 = the worst.
+
+    Raises
+    ------
+    ParameterError
+        For an invalid parameter (``top_k``, ``metric``, ``learners``, ``task``, ...).
+    DataError
+        For unusable data or an unknown target column.
+    ModelError
+        When no model is given and this installation ships none.
+
+    Warns
+    -----
+    OutOfDistributionWarning
+        When the dataset is unlike the knowledge base's datasets.
+
+    Examples
+    --------
+    >>> import autometa
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> df = load_breast_cancer(as_frame=True).frame
+    >>> rec = autometa.recommend(df, target="target", top_k=5)  # doctest: +SKIP
+    >>> rec.to_frame()[["rank", "learner", "score"]]  # doctest: +SKIP
+    >>> rec.pipeline(0).fit(df.drop(columns="target"), df["target"])  # doctest: +SKIP
+    """
+    _check_task(task, "recommend")
+    check_top_k(top_k, "recommend")
+    X, y_ = _split(data, target, y)
+    if isinstance(X, pd.DataFrame):
+        n_rows, n_features = X.shape
+    else:
+        arr = np.asarray(X)
+        if arr.ndim != 2:
+            raise DataError(f"The features must be 2-dimensional. Got shape {arr.shape} instead.")
+        n_rows, n_features = arr.shape
+    if n_rows == 0 or n_features == 0:
+        raise DataError(f"The data holds no data ({n_rows} rows, {n_features} features).")
+    resolved_task = infer_task(y_) if task == "auto" else task
+    check_metric(metric, resolved_task, "recommend")
+    check_learners(learners, resolved_task, "recommend")
+    if model is None and kb is None:
+        from autometa.models import load_models_index
+
+        load_models_index()  # fail before the meta-features when nothing is shipped
+    mf = compute_metafeatures(X, y_, resolved_task, random_state)
+    return recommend_from_metafeatures(
+        mf,
+        task=resolved_task,
+        metric=metric,
+        top_k=top_k,
+        learners=learners,
+        kb=kb,
+        model=model,
+        random_state=random_state,
+        n_rows=int(n_rows),
+        n_features=int(n_features),
+        stacklevel=3,
+    )

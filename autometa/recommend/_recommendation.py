@@ -1,0 +1,405 @@
+"""The result of :func:`autometa.recommend`: a ranked, explained list of configurations."""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from autometa._exceptions import ParameterError
+from autometa.learners import Configuration
+
+__all__ = ["Recommendation", "SCORE_SCALE"]
+
+#: How the predicted scores are to be read (repeated in docstrings and ``explain()``).
+SCORE_SCALE = (
+    "Scores are normalized per dataset: 1 = the best configuration of the knowledge base's "
+    "pool on similar datasets, 0 = the worst; the interval is mean +/- 1.96 std, clipped to "
+    "[0, 1]."
+)
+
+_FRAME_COLUMNS = (
+    "rank",
+    "learner",
+    "params",
+    "score",
+    "score_low",
+    "score_high",
+    "expected_metric",
+    "nearest_datasets",
+    "ood",
+    "config_id",
+)
+
+
+def _fmt(value: float, digits: int = 3) -> str:
+    return "nan" if value is None or not math.isfinite(value) else f"{value:.{digits}g}"
+
+
+def _params_text(params: dict[str, Any], limit: int = 4) -> str:
+    items = [f"{k}={v!r}" for k, v in params.items()]
+    more = ", ..." if len(items) > limit else ""
+    return ", ".join(items[:limit]) + more
+
+
+@dataclass(frozen=True, eq=False)
+class Recommendation:
+    """Ranked configurations for one dataset, with predicted scores and the reasons.
+
+    Made by :func:`autometa.recommend` (and kept by the estimators as
+    ``recommendation_``); not meant to be built by hand.
+
+    Attributes
+    ----------
+    task : str
+        ``"classification"`` or ``"regression"``.
+    metric : str
+        The metric the scores refer to (see ``autometa.kb.METRICS``).
+    meta_features : Series
+        The meta-features of the dataset (NaN where undefined).
+    table : DataFrame
+        One row per recommended configuration, best first: ``rank`` (1-based),
+        ``config_id``, ``learner``, ``params`` (dict), ``score`` (predicted normalized score),
+        ``score_std``, ``score_low``, ``score_high`` (the interval), ``expected_metric`` (the
+        mean raw metric value of that configuration on the nearest knowledge-base datasets;
+        NaN when unknown), ``neighbour_score`` (its mean normalized score there).
+    neighbours : DataFrame
+        The nearest knowledge-base datasets, nearest first: ``dataset_id``, ``name``,
+        ``distance``, ``best_learner`` and ``best_metric`` (what won there and its raw metric
+        value), ``top_score`` (the normalized score of the first recommendation there).
+    ood_score : float
+        How far the dataset is from the knowledge base; above ``ood_threshold`` it is flagged.
+    ood_threshold : float
+        The threshold of ``ood_score``.
+    is_ood : bool
+        Whether the dataset is out of distribution (``ood_score > ood_threshold``).
+    model_name : str
+        The meta-model that ranked the configurations.
+    score_source : str
+        Where ``score`` and its interval come from: ``"model"`` (the ranker's calibrated
+        prediction), ``"neighbours"`` (the ranker only orders; the score is the
+        configuration's mean normalized score on the nearest datasets and the interval their
+        spread) or ``"none"`` (no calibrated score is available: NaN).
+    drivers : DataFrame
+        The meta-features that set this dataset apart from the knowledge base: ``name``,
+        ``value``, ``kb_median``, ``deviation`` (``(value - median) / IQR`` over the
+        knowledge base's datasets), largest ``|deviation|`` first.
+    learner_probabilities : Series or None
+        The explainer's probability that each learner is the best, when it has one.
+    n_rows, n_features : int or None
+        The shape of the data the recommendation was made for.
+    random_state : int
+        The seed given to the pipelines built by :meth:`pipeline`.
+
+    Notes
+    -----
+    Scores are normalized per dataset: 1 = the best configuration of the knowledge base's
+    pool on similar datasets, 0 = the worst (regret = 1 - score).
+
+    Examples
+    --------
+    >>> import autometa
+    >>> rec = autometa.recommend(df, target="y")  # doctest: +SKIP
+    >>> rec.to_frame().head(3)  # doctest: +SKIP
+    >>> pipe = rec.pipeline(0).fit(X, y)  # doctest: +SKIP
+    """
+
+    task: str
+    metric: str
+    meta_features: pd.Series
+    table: pd.DataFrame
+    neighbours: pd.DataFrame
+    ood_score: float
+    ood_threshold: float
+    is_ood: bool
+    model_name: str
+    score_source: str = "model"
+    drivers: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["name", "value", "kb_median", "deviation"])
+    )
+    learner_probabilities: pd.Series | None = None
+    n_rows: int | None = None
+    n_features: int | None = None
+    random_state: int = 0
+
+    # -- sequence protocol --------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def __getitem__(self, i: int) -> Configuration:
+        """The ``i``-th recommended :class:`~autometa.learners.Configuration` (0 = best)."""
+        n = len(self.table)
+        if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
+            raise TypeError(f"Recommendation indices must be integers. Got {i!r} instead.")
+        if not -n <= i < n:
+            raise IndexError(f"Recommendation index {i} out of range: it holds {n} rows.")
+        row = self.table.iloc[int(i)]
+        return Configuration(str(row["learner"]), dict(row["params"]))
+
+    def __iter__(self) -> Iterator[Configuration]:
+        for i in range(len(self)):
+            yield self[i]
+
+    @property
+    def configurations(self) -> list[Configuration]:
+        """The recommended configurations, best first."""
+        return list(self)
+
+    @property
+    def best(self) -> Configuration:
+        """The first recommendation."""
+        return self[0]
+
+    # -- outputs ------------------------------------------------------------------------------
+    def pipeline(self, i: int = 0, *, random_state: int | None = None) -> Any:
+        """A ready-to-fit scikit-learn ``Pipeline`` (preprocessing + model) of row ``i``.
+
+        Parameters
+        ----------
+        i : int, default=0
+            The row (0 = the best recommendation; negative indices count from the end).
+        random_state : int or None, default=None
+            Seed of the model; None uses the recommendation's ``random_state``.
+
+        Returns
+        -------
+        Pipeline
+            ``Pipeline([("preprocess", TabularPreprocessor), ("model", estimator)])``; the
+            preprocessing accepts raw DataFrames (strings, categoricals, missing values).
+        """
+        n = len(self.table)
+        if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not -n <= i < n:
+            raise ParameterError(
+                f"The 'i' parameter of Recommendation.pipeline must be an int in "
+                f"[{-n}, {n - 1}]. Got {i!r} instead."
+            )
+        seed = self.random_state if random_state is None else random_state
+        return self[int(i)].make_pipeline(random_state=seed)
+
+    def nearest_text(self, k: int = 3) -> str:
+        """``"name (distance), ..."`` of the ``k`` nearest knowledge-base datasets."""
+        rows = self.neighbours.head(k)
+        return ", ".join(
+            f"{r['name']} ({_fmt(float(r['distance']), 2)})" for _, r in rows.iterrows()
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per recommendation, best first.
+
+        Columns: ``rank``, ``learner``, ``params`` (dict), ``score``, ``score_low``,
+        ``score_high`` (predicted normalized score and interval, see :data:`SCORE_SCALE`),
+        ``expected_metric`` (the configuration's mean raw metric value on the nearest
+        knowledge-base datasets), ``nearest_datasets`` (the three nearest datasets with their
+        distances), ``ood`` (the out-of-distribution flag) and ``config_id``.
+        """
+        frame = self.table.copy()
+        frame["nearest_datasets"] = self.nearest_text()
+        frame["ood"] = bool(self.is_ood)
+        frame["params"] = [dict(p) for p in frame["params"]]
+        return frame[list(_FRAME_COLUMNS)].reset_index(drop=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serializable summary (what ``autometa recommend --format json`` prints)."""
+
+        def clean(v: Any) -> Any:
+            if isinstance(v, (float, np.floating)):
+                return None if not math.isfinite(float(v)) else float(v)
+            if isinstance(v, (np.integer,)):
+                return int(v)
+            if isinstance(v, (np.bool_,)):
+                return bool(v)
+            if isinstance(v, dict):
+                return {k: clean(x) for k, x in v.items()}
+            return v
+
+        rows = [{k: clean(v) for k, v in row.items()} for row in self.to_frame().to_dict("records")]
+        neighbours = [
+            {k: clean(v) for k, v in row.items()} for row in self.neighbours.to_dict("records")
+        ]
+        return {
+            "task": self.task,
+            "metric": self.metric,
+            "model": self.model_name,
+            "score_source": self.score_source,
+            "ood": bool(self.is_ood),
+            "ood_score": clean(self.ood_score),
+            "ood_threshold": clean(self.ood_threshold),
+            "recommendations": rows,
+            "neighbours": neighbours,
+            "drivers": [
+                {k: clean(v) for k, v in row.items()} for row in self.drivers.to_dict("records")
+            ],
+        }
+
+    def to_json(self, **kwargs: Any) -> str:
+        """:meth:`to_dict` as JSON text (``kwargs`` go to :func:`json.dumps`)."""
+        return json.dumps(self.to_dict(), default=str, **kwargs)
+
+    # -- explanations ---------------------------------------------------------------------
+    def explain(self, n: int = 3) -> str:
+        """Why these recommendations, in words.
+
+        Says which meta-model ranked the configurations, the first ``n`` recommendations
+        with their predicted normalized score and interval (and what that scale means), the
+        nearest knowledge-base datasets (their distance, what won there and how the first
+        recommendation did there), the meta-features that set this dataset apart from the
+        knowledge base, and whether it is out of distribution.
+        """
+        shape = (
+            f" ({self.n_rows} rows, {self.n_features} features)" if self.n_rows is not None else ""
+        )
+        lines = [
+            f"Recommendations for a {self.task} dataset{shape}, metric {self.metric}, "
+            f"ranked by the '{self.model_name}' meta-model.",
+        ]
+        if self.score_source == "model":
+            lines.append(SCORE_SCALE)
+        elif self.score_source == "neighbours":
+            lines.append(
+                SCORE_SCALE + f" The '{self.model_name}' model only orders configurations, so "
+                "each score is the configuration's mean normalized score on the nearest "
+                "datasets and the interval reflects their spread."
+            )
+        else:
+            lines.append(
+                f"The '{self.model_name}' model only orders configurations and no knowledge "
+                "base is available to estimate scores: the scores are unknown (NaN)."
+            )
+        lines.append("")
+        for _, row in self.table.head(n).iterrows():
+            expected = (
+                f"; {self.metric} {_fmt(row['expected_metric'])} on the nearest datasets"
+                if math.isfinite(float(row["expected_metric"]))
+                else ""
+            )
+            lines.append(
+                f"{int(row['rank'])}. {row['learner']}({_params_text(dict(row['params']))}): "
+                f"predicted {_fmt(row['score'])} [{_fmt(row['score_low'])}, "
+                f"{_fmt(row['score_high'])}]{expected}"
+            )
+        if self.learner_probabilities is not None and len(self.learner_probabilities):
+            probs = self.learner_probabilities.sort_values(ascending=False).head(3)
+            lines.append(
+                "The explainer's probability that each learner is the best: "
+                + ", ".join(f"{k} {v:.0%}" for k, v in probs.items())
+                + "."
+            )
+        if len(self.neighbours):
+            lines += ["", "Nearest datasets of the knowledge base (smaller distance = more alike):"]
+            for _, r in self.neighbours.iterrows():
+                won = (
+                    f"; best there: {r['best_learner']} ({self.metric} {_fmt(r['best_metric'])})"
+                    if isinstance(r.get("best_learner"), str) and r["best_learner"]
+                    else ""
+                )
+                top = (
+                    f"; #1 scored {_fmt(r['top_score'], 2)} there"
+                    if math.isfinite(float(r.get("top_score", np.nan)))
+                    else ""
+                )
+                lines.append(f"  {r['name']} (distance {_fmt(float(r['distance']), 3)}){won}{top}")
+        if len(self.drivers):
+            lines += [
+                "",
+                "Meta-features that set this dataset apart from the knowledge base "
+                "(deviation from its median, in interquartile ranges):",
+            ]
+            for _, r in self.drivers.iterrows():
+                lines.append(
+                    f"  {r['name']} = {_fmt(r['value'], 4)} (median {_fmt(r['kb_median'], 4)}, "
+                    f"{float(r['deviation']):+.1f} IQR)"
+                )
+        lines.append("")
+        if self.is_ood:
+            lines.append(
+                f"WARNING: this dataset is out of distribution (score {_fmt(self.ood_score)} > "
+                f"threshold {_fmt(self.ood_threshold)}): it is unlike the knowledge base's "
+                "datasets, so treat the recommendations as a starting point and validate them "
+                "(e.g. MetaClassifier(n_candidates=5))."
+            )
+        else:
+            lines.append(
+                f"In distribution (out-of-distribution score {_fmt(self.ood_score)}, threshold "
+                f"{_fmt(self.ood_threshold)})."
+            )
+        return "\n".join(lines)
+
+    def plot(self, ax: Any = None) -> Any:
+        """Draw the predicted scores with their intervals and the neighbours' distances.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, sequence of two Axes, or None
+            None: a new figure with two panels (scores; nearest datasets). One Axes: only
+            the scores. Two Axes: scores on the first, neighbours on the second.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            fig, axes = plt.subplots(
+                1, 2, figsize=(11, 0.35 * max(len(self), 6) + 1.5), width_ratios=(3, 2)
+            )
+        elif isinstance(ax, (list, tuple, np.ndarray)):
+            axes = list(np.ravel(ax))
+            fig = axes[0].figure
+        else:
+            axes = [ax]
+            fig = ax.figure
+        table = self.table
+        y = np.arange(len(table))[::-1]
+        score = table["score"].to_numpy(dtype=float)
+        low = np.nan_to_num(score - table["score_low"].to_numpy(dtype=float), nan=0.0)
+        high = np.nan_to_num(table["score_high"].to_numpy(dtype=float) - score, nan=0.0)
+        labels = [f"{r} {lrn}" for r, lrn in zip(table["rank"], table["learner"])]
+        axes[0].errorbar(score, y, xerr=[low, high], fmt="o", capsize=3, color="C0")
+        axes[0].set_yticks(y, labels)
+        axes[0].set_xlim(-0.02, 1.02)
+        axes[0].set_xlabel(f"predicted normalized {self.metric} (1 = best of the pool)")
+        title = f"Top {len(table)} for this {self.task} dataset"
+        axes[0].set_title(title + (" (out of distribution)" if self.is_ood else ""))
+        axes[0].grid(axis="x", alpha=0.3)
+        if len(axes) > 1:
+            nb = self.neighbours
+            yy = np.arange(len(nb))[::-1]
+            axes[1].barh(yy, nb["distance"].to_numpy(dtype=float), color="C1")
+            axes[1].set_yticks(yy, [str(n) for n in nb["name"]])
+            axes[1].set_xlabel("distance (smaller = more alike)")
+            axes[1].set_title("Nearest knowledge-base datasets")
+        fig.tight_layout()
+        return fig
+
+    # -- display ------------------------------------------------------------------------------
+    def _summary_frame(self) -> pd.DataFrame:
+        frame = self.table[["rank", "learner", "score", "score_low", "score_high"]].copy()
+        frame["params"] = [_params_text(dict(p), limit=3) for p in self.table["params"]]
+        return frame.set_index("rank")
+
+    def _header(self) -> str:
+        flag = "OUT OF DISTRIBUTION" if self.is_ood else "in distribution"
+        return (
+            f"Recommendation(task={self.task!r}, metric={self.metric!r}, "
+            f"model={self.model_name!r}, n={len(self)}, {flag})"
+        )
+
+    def __repr__(self) -> str:
+        with pd.option_context("display.max_colwidth", 60, "display.width", 120):
+            body = self._summary_frame().head(10).to_string(float_format=lambda v: f"{v:.3f}")
+        near = self.nearest_text()
+        return f"{self._header()}\n{body}" + (f"\nnearest datasets: {near}" if near else "")
+
+    def _repr_html_(self) -> str:
+        body = self._summary_frame().to_html(float_format=lambda v: f"{v:.3f}")
+        near = html.escape(self.nearest_text())
+        return f"<p><b>{html.escape(self._header())}</b></p>{body}" + (
+            f"<p>nearest datasets: {near}</p>" if near else ""
+        )
