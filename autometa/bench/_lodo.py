@@ -550,16 +550,27 @@ def run_lodo(
         from autometa.kb import KnowledgeBase
 
         data = KnowledgeBase.default()
-    datas = _task_datas(data, metric, tasks)
+    datas = []
+    for d in _task_datas(data, metric, tasks):
+        n_families = d.families.nunique()
+        if n_families >= 2:
+            datas.append(d)
+            continue
+        message = (
+            f"Leave-one-family-out needs {d.task} datasets of at least two families. Got "
+            f"{n_families} instead."
+        )
+        if tasks is not None or isinstance(data, TaskData):
+            raise ParameterError(message)
+        warnings.warn(f"{message} The {d.task} task is skipped.", UserWarning, stacklevel=2)
+    if not datas:
+        raise ParameterError(
+            "Leave-one-family-out needs datasets of at least two families in some task; the "
+            "knowledge base has none. Add datasets of other families."
+        )
     method_list = _resolve_methods(methods)
     seed_list = list(range(seeds))
     jobs = [(d, fam) for d in datas for fam in sorted(pd.unique(d.families.astype(str)).tolist())]
-    for d in datas:
-        if d.families.nunique() < 2:
-            raise ParameterError(
-                f"Leave-one-family-out needs {d.task} datasets of at least two families. "
-                f"Got {d.families.nunique()} family instead."
-            )
     logger.info(
         "leave-one-family-out: %d tasks, %d families, methods %s, %d seeds, k_max %d",
         len(datas),

@@ -23,6 +23,7 @@ __all__ = ["main", "build_parser"]
 _COMMAND_MODULES = (
     "autometa.cli._misc",
     "autometa.cli._kb",
+    "autometa.cli._bench",
 )
 
 

@@ -1,0 +1,128 @@
+"""``autometa bench ...``: benchmarks of the meta-models.
+
+``autometa bench lodo`` runs the leave-one-family-out evaluation
+(:func:`autometa.bench.run_lodo`) and writes ``lodo.md`` (the tables), ``lodo.csv`` (the
+table as numbers), ``lodo_curves.csv.gz`` (regret per method, dataset, seed and k) and
+``lodo.png`` (regret curves) into ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from autometa._exceptions import ParameterError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    bench = subparsers.add_parser("bench", help="benchmark the meta-models")
+    bench_sub = bench.add_subparsers(dest="bench_command", metavar="BENCH_COMMAND")
+    bench.set_defaults(func=lambda args: (bench.print_help(), 2)[1])
+    lodo = bench_sub.add_parser(
+        "lodo",
+        help="leave-one-family-out evaluation by table look-up",
+        description="Fit every method without one family of datasets at a time, simulate "
+        "k trials on each held-out dataset by look-up in the knowledge base, and report "
+        "regret after k trials, the closed gap of the first choice and average ranks.",
+    )
+    lodo.add_argument(
+        "--kb",
+        type=Path,
+        default=None,
+        metavar="KB",
+        help="knowledge-base directory (default: the one shipped with autometa)",
+    )
+    lodo.add_argument(
+        "--metric",
+        default=None,
+        help="metric of one task (default: balanced_accuracy and r2); only that task is run",
+    )
+    lodo.add_argument(
+        "--task",
+        choices=["classification", "regression"],
+        action="append",
+        default=None,
+        help="evaluate only this task (repeatable; default: every task of the KB)",
+    )
+    lodo.add_argument(
+        "--methods",
+        default=None,
+        help="comma-separated methods (default: random and every registered meta-model "
+        "among defaults, sbs, portfolio, nearest, surrogate, prototypes, maml)",
+    )
+    lodo.add_argument("--seeds", type=int, default=5, help="seeds per method (default: 5)")
+    lodo.add_argument(
+        "--k-max", type=int, default=50, help="trials per held-out dataset (default: 50)"
+    )
+    lodo.add_argument(
+        "--n-jobs", type=int, default=1, help="families in parallel (default: 1; -1 = all)"
+    )
+    lodo.add_argument(
+        "--out", type=Path, default=Path("."), help="output directory (default: current)"
+    )
+    lodo.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    lodo.set_defaults(func=_lodo)
+
+
+def _lodo(args: argparse.Namespace) -> int:
+    from autometa.bench import DEFAULT_KS, run_lodo
+    from autometa.kb import KnowledgeBase
+
+    methods = None
+    if args.methods is not None:
+        methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+        if not methods:
+            raise ParameterError(
+                f"The '--methods' option must list methods separated by commas. Got "
+                f"{args.methods!r} instead."
+            )
+    kb = KnowledgeBase.default() if args.kb is None else KnowledgeBase.load(args.kb)
+    result = run_lodo(
+        kb,
+        methods=methods,
+        metric=args.metric,
+        tasks=args.task,
+        seeds=args.seeds,
+        k_max=args.k_max,
+        n_jobs=args.n_jobs,
+        progress=not args.no_progress,
+    )
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    where = "the default knowledge base" if args.kb is None else f"`{args.kb}`"
+    header = [
+        "## Leave-one-family-out",
+        "",
+        f"Knowledge base: {where}; methods: {', '.join(result.methods)}; seeds: "
+        f"{len(result.seeds)}; k_max: {result.k_max}; {result.settings['n_families']} "
+        f"held-out families; {result.settings['seconds']:.0f} s.",
+        "",
+        "Regret = 1 - the best normalized score of the first k trials (mean ± standard "
+        "error over datasets); closed gap@1 = (SBS - method) / SBS regret of the first "
+        "choice (ratio of mean regrets); rank = average rank among the methods "
+        "(1 = best).",
+        "",
+    ]
+    markdown = "\n".join(header) + "\n" + result.to_markdown(DEFAULT_KS)
+    (out / "lodo.md").write_text(markdown + "\n", encoding="utf-8")
+    result.table(DEFAULT_KS).to_csv(out / "lodo.csv")
+    result.curves.to_csv(out / "lodo_curves.csv.gz", index=False)
+    result.plot(out / "lodo.png")
+    (out / "lodo.json").write_text(
+        json.dumps(
+            {
+                "methods": list(result.methods),
+                "metrics": dict(result.metrics),
+                "seeds": list(result.seeds),
+                "k_max": result.k_max,
+                "kb": None if args.kb is None else str(args.kb),
+                **result.settings,
+            },
+            indent=1,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    print(markdown)
+    return 0
