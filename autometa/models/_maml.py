@@ -83,7 +83,7 @@ class WarmStartSurrogate(Surrogate):
         Inner gradient steps, in meta-training and in :meth:`adapt`.
     inner_lr : float, default=0.5
         Initial inner learning rate (meta-learned afterwards).
-    meta_epochs : int, default=100
+    meta_epochs : int, default=60
         Epochs of meta-training after the surrogate's ordinary training (``epochs``).
     max_support : int, default=12
         Support sizes are drawn uniformly in ``[2, max_support]`` during meta-training.
@@ -92,8 +92,10 @@ class WarmStartSurrogate(Surrogate):
         standard deviations, or the mean alone.
     beta : float, default=0.5
         Weight of the standard deviation in the upper confidence bound.
-    **kwargs
-        The parameters of :class:`~autometa.models.Surrogate`.
+    n_members, hidden, dim, epochs, batch_size, learning_rate, weight_decay, temperature,
+    mse_weight, dropout, bootstrap, device, random_state
+        As in :class:`~autometa.models.Surrogate` (``epochs`` defaults to 150 here: the
+        ordinary training that precedes meta-training).
     """
 
     name: ClassVar[str] = "maml"
@@ -103,14 +105,14 @@ class WarmStartSurrogate(Surrogate):
         *,
         adapt_steps: int = 5,
         inner_lr: float = 0.5,
-        meta_epochs: int = 100,
+        meta_epochs: int = 60,
         max_support: int = 12,
         acquisition: str = "ucb",
         beta: float = 0.5,
         n_members: int = 5,
         hidden: int = 64,
         dim: int = 16,
-        epochs: int = 200,
+        epochs: int = 150,
         batch_size: int = 64,
         learning_rate: float = 3e-3,
         weight_decay: float = 1e-4,

@@ -18,6 +18,9 @@ _MODELS: dict[str, str] = {
     "portfolio": "autometa.models._baselines:GreedyPortfolio",
     "nearest": "autometa.models._baselines:NearestDatasets",
     # torch models (autometa/models/_surrogate.py, _prototypes.py, _maml.py)
+    "surrogate": "autometa.models._surrogate:Surrogate",
+    "prototypes": "autometa.models._prototypes:PrototypeModel",
+    "maml": "autometa.models._maml:WarmStartSurrogate",
 }
 
 

@@ -318,8 +318,9 @@ class Surrogate(MetaModel):
         batch = min(int(self.batch_size), n)
         steps_per_epoch = max(1, math.ceil(n / batch))
         total = epochs * steps_per_epoch
-        sched = torch.optim.lr_scheduler.OneCycleLR(
-            opt, max_lr=float(self.learning_rate), total_steps=total, pct_start=0.1
+        warm = max(1, total // 10)
+        sched = torch.optim.lr_scheduler.LambdaLR(
+            opt, lambda t: min(1.0, (t + 1) / warm) * 0.5 * (1 + math.cos(math.pi * t / total))
         )
         tau, mse_w = float(self.temperature), float(self.mse_weight)
         net.train()

@@ -1,0 +1,351 @@
+"""Prototype dataset embeddings: which learner wins, which datasets look alike, and OOD.
+
+An encoder maps scaled meta-features to an embedding. It is trained episodically with a
+prototypical-network loss (Snell et al., 2017): the classes are the learners that win
+(hold the best configuration of the pool) on the training datasets; in each episode the
+datasets of each class are split at random into a support, whose mean embedding is the
+class prototype, and a query, classified by the softmax of minus the squared distances to
+the prototypes.
+
+The fitted model gives, for a new dataset:
+
+- :meth:`PrototypeModel.learner_probabilities`: the softmax over the prototypes;
+- :meth:`PrototypeModel.neighbours`: its nearest training datasets in the embedding, with
+  distances (explanations: "looks like these datasets, where X won");
+- :meth:`PrototypeModel.ood_score`: how unusual its meta-features are, calibrated on the
+  training datasets (see the method);
+- :meth:`PrototypeModel.predict`: a score per configuration (the configuration's mean
+  normalized score on the nearest training datasets, times the relative probability of
+  its learner), so the model also ranks configurations.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from autometa._exceptions import ParameterError
+from autometa.models._base import MetaModel, Prediction, TaskData, check_positive_int
+from autometa.models._surrogate import _check_float
+from autometa.models._torch_utils import (
+    MetaFeatureScaler,
+    arrays_to_state,
+    as_frame,
+    resolve_device,
+    seeded,
+    state_to_arrays,
+)
+
+__all__ = ["PrototypeModel"]
+
+logger = logging.getLogger(__name__)
+
+
+def _encoder(n_in: int, hidden: int, dim: int, dropout: float) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Linear(n_in, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, dim)
+    )
+
+
+class PrototypeModel(MetaModel):
+    """Prototypical-network embedding of datasets, with neighbours and an OOD score.
+
+    Parameters
+    ----------
+    dim : int, default=16
+        Size of the embedding.
+    hidden : int, default=64
+        Width of the encoder's hidden layer.
+    episodes : int, default=300
+        Training episodes (one gradient step each, over all training datasets).
+    learning_rate : float, default=3e-3
+    weight_decay : float, default=1e-4
+    dropout : float, default=0.1
+    n_neighbours : int, default=10
+        Training datasets whose scores make :meth:`predict`'s configuration scores.
+    device : str or torch.device, default="cpu"
+    random_state : int, default=0
+    """
+
+    name: ClassVar[str] = "prototypes"
+
+    def __init__(
+        self,
+        *,
+        dim: int = 16,
+        hidden: int = 64,
+        episodes: int = 300,
+        learning_rate: float = 3e-3,
+        weight_decay: float = 1e-4,
+        dropout: float = 0.1,
+        n_neighbours: int = 10,
+        device: Any = "cpu",
+        random_state: int = 0,
+    ) -> None:
+        super().__init__(random_state=random_state)
+        self.dim = dim
+        self.hidden = hidden
+        self.episodes = episodes
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.dropout = dropout
+        self.n_neighbours = n_neighbours
+        self.device = device
+
+    # -- fitting ------------------------------------------------------------------------------
+    def _check_params(self) -> None:
+        owner = type(self).__name__
+        for name in ("dim", "hidden", "episodes", "n_neighbours"):
+            check_positive_int(getattr(self, name), name, owner)
+        _check_float(self.learning_rate, "learning_rate", owner)
+        _check_float(self.weight_decay, "weight_decay", owner, strict=False)
+        if not (isinstance(self.dropout, (int, float)) and 0 <= self.dropout < 1):
+            raise ParameterError(
+                f"The 'dropout' parameter of {owner} must be a float in [0, 1). "
+                f"Got {self.dropout!r} instead."
+            )
+        self._device = resolve_device(self.device, owner)
+
+    def _fit(self, data: TaskData) -> None:
+        start = time.perf_counter()
+        self._check_params()
+        self.scaler_ = MetaFeatureScaler().fit(data.metafeatures)
+        x = self.scaler_.transform(data.metafeatures)
+        scores = data.scores.to_numpy(dtype=np.float64)
+        learners = [str(x) for x in data.configurations["learner"]]
+        self.learners_ = sorted(set(learners))
+        self.config_learner_ = np.array([self.learners_.index(name) for name in learners])
+        # the winning learner of each training dataset
+        best = np.full((len(scores), len(self.learners_)), -np.inf)
+        for j in range(len(self.learners_)):
+            cols = self.config_learner_ == j
+            with np.errstate(all="ignore"):
+                best[:, j] = np.nanmax(
+                    np.where(np.isnan(scores[:, cols]), -np.inf, scores[:, cols]), 1
+                )
+        self.labels_ = best.argmax(axis=1)
+        self.dataset_ids_ = [str(d) for d in data.dataset_ids]
+        self.families_ = [str(data.families.get(d, d)) for d in data.dataset_ids]
+        self.train_x_ = x
+        self.train_scores_ = np.nan_to_num(scores, nan=0.0).astype(np.float32)
+        with seeded(int(self.random_state)) as gen:
+            self.encoder_ = _encoder(
+                x.shape[1], int(self.hidden), int(self.dim), float(self.dropout)
+            ).to(self._device)
+            self._train(torch.as_tensor(x, device=self._device), gen)
+        self._calibrate()
+        logger.info(
+            "PrototypeModel fitted on %d datasets (%d winning learners) in %.2f s",
+            len(x),
+            len(set(self.labels_.tolist())),
+            time.perf_counter() - start,
+        )
+
+    def _train(self, x: torch.Tensor, gen: torch.Generator) -> None:
+        labels = torch.as_tensor(self.labels_, device=x.device)
+        n_classes = len(self.learners_)
+        counts = torch.bincount(labels, minlength=n_classes)
+        if int((counts >= 2).sum()) < 2:  # nothing to contrast: the encoder stays random
+            logger.warning("fewer than two learners win twice or more; no episodic training")
+            self.encoder_.eval()
+            return
+        opt = torch.optim.AdamW(
+            self.encoder_.parameters(),
+            lr=float(self.learning_rate),
+            weight_decay=float(self.weight_decay),
+        )
+        onehot = nn.functional.one_hot(labels, n_classes).float()
+        self.encoder_.train()
+        for _ in range(int(self.episodes)):
+            # per class, a random half (at least one) of its datasets is the support
+            noise = torch.rand(len(labels), generator=gen).to(x.device)
+            rank_in_class = torch.zeros_like(noise)
+            for c in range(n_classes):
+                members = labels == c
+                if members.any():
+                    r = noise[members].argsort().argsort().float()
+                    rank_in_class[members] = r
+            n_support = (counts[labels].float() / 2).ceil().clamp(min=1)
+            support = rank_in_class < n_support
+            query = ~support
+            emb = self.encoder_(x)
+            w = onehot * support[:, None]
+            present = w.sum(0) > 0
+            protos = (w.T @ emb) / w.sum(0).clamp(min=1)[:, None]
+            d2 = torch.cdist(emb[query], protos[present]) ** 2
+            target = torch.cumsum(present.long(), 0)[labels[query]] - 1
+            loss = nn.functional.cross_entropy(-d2, target)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        self.encoder_.eval()
+
+    def _calibrate(self) -> None:
+        """Prototypes and OOD reference distances from the training datasets."""
+        emb = self._embed(self.train_x_)
+        self.train_embedding_ = emb
+        protos = np.zeros((len(self.learners_), emb.shape[1]))
+        self.has_prototype_ = np.zeros(len(self.learners_), dtype=bool)
+        for c in range(len(self.learners_)):
+            members = self.labels_ == c
+            if members.any():
+                protos[c] = emb[members].mean(axis=0)
+                self.has_prototype_[c] = True
+        self.prototypes_ = protos
+        # leave-one-family-out nearest distances in the scaled meta-feature space
+        d = self._mf_distances(self.train_x_)
+        fam = np.asarray(self.families_)
+        d[fam[:, None] == fam[None, :]] = np.inf
+        ref = d.min(axis=1)
+        self.reference_distances_ = np.sort(ref[np.isfinite(ref)])
+
+    # -- encoding -----------------------------------------------------------------------------
+    def _embed(self, x: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            out = self.encoder_(torch.as_tensor(x, device=self._device))
+        return out.cpu().numpy().astype(np.float64)
+
+    def _mf_distances(self, x: np.ndarray) -> np.ndarray:
+        diff = x[:, None, :].astype(np.float64) - self.train_x_[None, :, :]
+        return np.sqrt((diff**2).mean(axis=-1))
+
+    def _one(self, metafeatures: pd.Series | pd.DataFrame, method: str) -> pd.DataFrame:
+        self._check_fitted()
+        frame = as_frame(metafeatures, f"{type(self).__name__}.{method}")
+        if len(frame) != 1:
+            raise ParameterError(
+                f"{type(self).__name__}.{method} takes the meta-features of one dataset. Got "
+                f"{len(frame)} rows instead."
+            )
+        return frame
+
+    # -- public API ---------------------------------------------------------------------------
+    def learner_probabilities(self, metafeatures: pd.Series | pd.DataFrame) -> pd.DataFrame:
+        """Probability that each learner wins, per dataset (rows) and learner (columns).
+
+        Learners that won on no training dataset have no prototype and probability 0.
+        """
+        self._check_fitted()
+        frame = as_frame(metafeatures, f"{type(self).__name__}.learner_probabilities")
+        emb = self._embed(self.scaler_.transform(frame))
+        d2 = ((emb[:, None, :] - self.prototypes_[None]) ** 2).sum(-1)
+        logits = np.where(self.has_prototype_[None], -d2, -np.inf)
+        logits -= logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        p /= p.sum(axis=1, keepdims=True)
+        return pd.DataFrame(p, index=frame.index, columns=pd.Index(self.learners_, name="learner"))
+
+    def neighbours(self, metafeatures: pd.Series | pd.DataFrame, k: int = 5) -> pd.DataFrame:
+        """The ``k`` training datasets nearest to one dataset in the embedding.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``dataset_id``, ``distance`` (Euclidean, in the embedding) and
+            ``best_learner`` (the learner that won there), nearest first.
+        """
+        k = check_positive_int(k, "k", f"{type(self).__name__}.neighbours")
+        frame = self._one(metafeatures, "neighbours")
+        emb = self._embed(self.scaler_.transform(frame))[0]
+        dist = np.sqrt(((self.train_embedding_ - emb) ** 2).sum(axis=1))
+        order = np.argsort(dist, kind="stable")[:k]
+        return pd.DataFrame(
+            {
+                "dataset_id": [self.dataset_ids_[i] for i in order],
+                "distance": dist[order],
+                "best_learner": [self.learners_[self.labels_[i]] for i in order],
+            }
+        )
+
+    def ood_score(self, metafeatures: pd.Series | pd.DataFrame) -> float:
+        """How unusual one dataset's meta-features are, in [0, 1].
+
+        The distance from the dataset to its nearest training dataset (root mean square
+        over the scaled meta-features, so every meta-feature counts, not only those the
+        encoder uses) as a percentile of the same distance for each training dataset to
+        the training datasets of *other* families. 0: as close as a training dataset's own
+        meta-features; above 0.95 (0.99): farther than 95% (99%) of the training datasets
+        are from the rest — out of distribution, the recommendation is a guess.
+        """
+        frame = self._one(metafeatures, "ood_score")
+        d = float(self._mf_distances(self.scaler_.transform(frame)).min())
+        ref = self.reference_distances_
+        if len(ref) == 0:
+            return 0.0 if d <= 1e-9 else 1.0
+        return float(np.searchsorted(ref, d - 1e-9, side="right") / len(ref))
+
+    def is_ood(self, metafeatures: pd.Series | pd.DataFrame, level: float = 0.95) -> bool:
+        """Whether :meth:`ood_score` exceeds ``level``."""
+        return self.ood_score(metafeatures) > level
+
+    def _predict(self, metafeatures: pd.DataFrame) -> Prediction:
+        frame = as_frame(metafeatures, type(self).__name__)
+        x = self.scaler_.transform(frame)
+        emb = self._embed(x)
+        dist = np.sqrt(((emb[:, None, :] - self.train_embedding_[None]) ** 2).sum(-1))
+        k = min(int(self.n_neighbours), dist.shape[1])
+        nearest = np.argsort(dist, axis=1, kind="stable")[:, :k]
+        neigh = self.train_scores_[nearest].astype(np.float64)  # (b, k, c)
+        probs = self.learner_probabilities(frame).to_numpy()
+        rel = probs / probs.max(axis=1, keepdims=True)
+        mean = neigh.mean(axis=1) * rel[:, self.config_learner_]
+        std = neigh.std(axis=1)
+        return Prediction(mean=self._frame(mean, frame.index), std=self._frame(std, frame.index))
+
+    # -- persistence --------------------------------------------------------------------------
+    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        scaler_meta, arrays = self.scaler_.state()
+        arrays.update(state_to_arrays(self.encoder_, "encoder."))
+        arrays.update(
+            {
+                "train_x": self.train_x_,
+                "train_scores": self.train_scores_,
+                "labels": self.labels_.astype(np.int64),
+                "config_learner": self.config_learner_.astype(np.int64),
+                "reference_distances": self.reference_distances_,
+            }
+        )
+        meta = {
+            "architecture": {
+                "dim": int(self.dim),
+                "hidden": int(self.hidden),
+                "dropout": float(self.dropout),
+            },
+            "training": {
+                "episodes": int(self.episodes),
+                "learning_rate": float(self.learning_rate),
+                "weight_decay": float(self.weight_decay),
+                "n_neighbours": int(self.n_neighbours),
+            },
+            "scaler": scaler_meta,
+            "learners": self.learners_,
+            "dataset_ids": self.dataset_ids_,
+            "families": self.families_,
+        }
+        return meta, arrays
+
+    def _load_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
+        for key, value in {**meta["architecture"], **meta["training"]}.items():
+            setattr(self, key, value)
+        self.device = "cpu"
+        self._device = resolve_device("cpu", type(self).__name__)
+        self.scaler_ = MetaFeatureScaler.from_state(meta["scaler"], arrays)
+        self.learners_ = list(meta["learners"])
+        self.dataset_ids_ = list(meta["dataset_ids"])
+        self.families_ = list(meta["families"])
+        self.train_x_ = np.asarray(arrays["train_x"], dtype=np.float32)
+        self.train_scores_ = np.asarray(arrays["train_scores"], dtype=np.float32)
+        self.labels_ = np.asarray(arrays["labels"], dtype=np.int64)
+        self.config_learner_ = np.asarray(arrays["config_learner"], dtype=np.int64)
+        self.encoder_ = _encoder(self.train_x_.shape[1], self.hidden, self.dim, self.dropout)
+        arrays_to_state(self.encoder_, arrays, "encoder.")
+        self.encoder_.eval()
+        self._calibrate()
+        self.reference_distances_ = np.asarray(arrays["reference_distances"], dtype=np.float64)
