@@ -1,0 +1,414 @@
+"""``MetaSampler``: an Optuna sampler driven by autometa's meta-learned surrogate."""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from optuna.samplers import BaseSampler, TPESampler
+from optuna.search_space import IntersectionSearchSpace
+from optuna.trial import TrialState
+
+from autometa._exceptions import ParameterError
+from autometa.learners import Configuration, Learner, get_learner
+from autometa.models._base import check_positive_int
+from autometa.optuna._common import (
+    model_configurations,
+    resolve_metafeatures,
+    resolve_model,
+    resolve_task,
+)
+from autometa.optuna._space import (
+    LEARNER_PARAM,
+    MISSING,
+    ParamNames,
+    map_value,
+    resolve_learners,
+)
+
+if TYPE_CHECKING:
+    from optuna.distributions import BaseDistribution
+    from optuna.study import Study
+    from optuna.trial import FrozenTrial
+
+    from autometa.models import MetaModel
+
+__all__ = ["MetaSampler"]
+
+logger = logging.getLogger(__name__)
+
+CONFIG_ATTR = "autometa:config_id"
+PHASE_ATTR = "autometa:phase"
+
+
+def _expected_improvement(mean: np.ndarray, std: np.ndarray, best: float) -> np.ndarray:
+    from scipy.stats import norm
+
+    std = np.maximum(std, 1e-9)
+    z = (mean - best) / std
+    return (mean - best) * norm.cdf(z) + std * norm.pdf(z)
+
+
+class MetaSampler(BaseSampler):
+    """An Optuna sampler that starts from autometa's recommendations and adapts to the study.
+
+    1. **Zero-shot**: the first ``n_startup`` trials are the meta-model's top
+       configurations for the data's meta-features (the ranker's order).
+    2. **Adaptive**: before each later trial the meta-learned surrogate (the ``"maml"``
+       model's initialization, :meth:`~autometa.models.WarmStartSurrogate.adapt`) takes a
+       few gradient steps on the trials seen so far and the next configuration is the one
+       with the largest expected improvement (the surrogate's ensemble mean and spread)
+       among the knowledge base's configurations not tried yet, plus ``n_candidates``
+       random configurations (half drawn from the space, half around the best trial; their
+       mean and spread are interpolated from the nearest pool configurations of the same
+       learner). A meta-model without ``adapt`` keeps its static order.
+
+    The sampler proposes the learner parameter and the chosen learner's hyperparameters,
+    named as in :func:`~autometa.optuna.search_space` (or through ``mapping``) and mapped
+    onto the distributions the objective asks for (clipped, rounded, snapped, matched). Every
+    other parameter, and any value that cannot be represented, comes from
+    ``independent_sampler`` (TPE by default). The proposal of each trial is made in
+    :meth:`before_trial`, recorded in the trial's system attributes
+    (``"autometa:config_id"``) and served by :meth:`sample_relative` (parameters present in
+    every trial) and :meth:`sample_independent` (the conditional ones).
+
+    Failed and pruned trials are not proposed again; with an adaptive model they count as
+    worse than every completed trial. Values are oriented by the study's direction. Trials
+    enqueued with fixed parameters (e.g. by :func:`~autometa.optuna.warm_start`) are left
+    as they are and their results are used like any other.
+
+    Parameters
+    ----------
+    X, y : array-like, optional
+        The data being tuned; used for its meta-features (and ``y`` for the task).
+    metafeatures : Series, optional
+        The data's meta-features, instead of X and y.
+    task : {"classification", "regression"}, optional
+        Default: inferred from ``y``.
+    model : MetaModel, optional
+        The meta-model; default: the shipped ranker of the task (the ``"maml"`` model).
+    kb : KnowledgeBase, optional
+        The knowledge base the model was trained on (for the configurations' parameters of a
+        loaded model; default: the shipped one).
+    learners : str, Learner or list of them, optional
+        The learners the study tunes (default: every learner of the task). With a single
+        learner, its bare hyperparameter names are recognized.
+    mapping : dict of str to str, optional
+        ``{our_name: their_name}`` for studies with other parameter names.
+    learner_param : str, default="learner"
+    n_startup : int, default=3
+        Zero-shot trials before adaptation starts.
+    n_candidates : int, default=32
+        Random configurations added to the candidate set (0 for the pool only).
+    adapt_steps : int, optional
+        Gradient steps of adaptation (default: the model's own).
+    independent_sampler : BaseSampler, optional
+        For parameters the sampler does not know (default: ``TPESampler(seed=seed)``).
+    seed : int, optional
+        Seeds the random candidates and the default independent sampler: the same seed, data
+        and model give the same trials.
+
+    Examples
+    --------
+    >>> import optuna  # doctest: +SKIP
+    >>> from autometa.optuna import MetaSampler, suggest  # doctest: +SKIP
+    >>> sampler = MetaSampler(X=X, y=y, seed=0)  # doctest: +SKIP
+    >>> study = optuna.create_study(direction="maximize", sampler=sampler)  # doctest: +SKIP
+    >>> study.optimize(lambda t: cross_val_score(suggest(t, task="classification"), X, y).mean(),
+    ...                n_trials=20)  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        *,
+        X: Any = None,
+        y: Any = None,
+        metafeatures: pd.Series | None = None,
+        task: str | None = None,
+        model: MetaModel | None = None,
+        kb: Any = None,
+        learners: str | Learner | Iterable[str | Learner] | None = None,
+        mapping: Mapping[str, str] | None = None,
+        learner_param: str = LEARNER_PARAM,
+        n_startup: int = 3,
+        n_candidates: int = 32,
+        adapt_steps: int | None = None,
+        independent_sampler: BaseSampler | None = None,
+        seed: int | None = None,
+    ) -> None:
+        owner = "MetaSampler"
+        self._n_startup = check_positive_int(n_startup, "n_startup", owner)
+        if isinstance(n_candidates, bool) or not isinstance(n_candidates, int) or n_candidates < 0:
+            raise ParameterError(
+                f"The 'n_candidates' parameter of MetaSampler must be an int >= 0. "
+                f"Got {n_candidates!r} instead."
+            )
+        self._n_candidates = n_candidates
+        if adapt_steps is not None:
+            adapt_steps = check_positive_int(adapt_steps, "adapt_steps", owner)
+        self._adapt_steps = adapt_steps
+        if independent_sampler is not None and not isinstance(independent_sampler, BaseSampler):
+            raise ParameterError(
+                "The 'independent_sampler' parameter of MetaSampler must be an Optuna sampler "
+                f"or None. Got {type(independent_sampler).__name__} instead."
+            )
+        self._seed = seed
+        self._independent = independent_sampler or TPESampler(seed=seed)
+        self.task = resolve_task(task, y, owner)
+        self.metafeatures = resolve_metafeatures(X, y, self.task, metafeatures, owner)
+        self.model = resolve_model(model, self.task, owner)
+        self._scope = resolve_learners(learners, self.task, owner=owner)
+        self._names = ParamNames(self._scope, mapping, learner_param)
+        scope = {lrn.name for lrn in self._scope}
+        configs = model_configurations(self.model, kb)
+        self._configs = {cid: c for cid, c in configs.items() if c.learner in scope}
+        self._by_params = {c.config_id: cid for cid, c in self._configs.items()}
+        self._encoded: dict[str, tuple[list[str], np.ndarray]] = {}
+        for cid, c in self._configs.items():
+            ids, _ = self._encoded.setdefault(c.learner, ([], np.empty(0)))
+            ids.append(cid)
+        for learner, (ids, _) in list(self._encoded.items()):
+            lrn = get_learner(learner)
+            matrix = np.array([lrn.encode(self._configs[c].params) for c in ids])
+            self._encoded[learner] = (ids, matrix)
+        self._zero_shot = [c for c in self.model.rank(self.metafeatures) if c in self._configs]
+        self._adaptive = callable(getattr(self.model, "adapt", None))
+        self._search_space = IntersectionSearchSpace()
+        self._lock = threading.Lock()
+        self._proposals: dict[int, list[Configuration]] = {}
+        self._picks: dict[int, Configuration] = {}
+
+    # -- Optuna hooks ---------------------------------------------------------------------------
+    def reseed_rng(self) -> None:
+        self._seed = int(np.random.SeedSequence().generate_state(1)[0])
+        self._independent.reseed_rng()
+
+    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
+        self._independent.before_trial(study, trial)
+        if study._is_multi_objective() or "fixed_params" in trial.system_attrs:
+            return
+        with self._lock:
+            proposals, phase = self._propose(study, trial)
+            if not proposals:
+                return
+            self._proposals[trial._trial_id] = proposals
+            self._picks[trial._trial_id] = proposals[0]
+        cid = self._pool_id(proposals[0])
+        study._storage.set_trial_system_attr(trial._trial_id, CONFIG_ATTR, cid)
+        study._storage.set_trial_system_attr(trial._trial_id, PHASE_ATTR, phase)
+
+    def after_trial(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        state: TrialState,
+        values: Sequence[float] | None,
+    ) -> None:
+        with self._lock:
+            self._proposals.pop(trial._trial_id, None)
+            self._picks.pop(trial._trial_id, None)
+        self._independent.after_trial(study, trial, state, values)
+
+    def infer_relative_search_space(
+        self, study: Study, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
+        if study._is_multi_objective():
+            return {}
+        space = self._search_space.calculate(study)
+        return {
+            name: dist
+            for name, dist in space.items()
+            if not dist.single() and self._names.resolve(name) is not None
+        }
+
+    def sample_relative(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        self._raise_error_if_multi_objective(study)
+        out: dict[str, Any] = {}
+        for name, dist in search_space.items():
+            value = self._value(trial, name, dist)
+            if value is MISSING and self._names.resolve(name) is None:
+                value = self._independent.sample_independent(study, trial, name, dist)
+            if value is not MISSING:
+                out[name] = value
+        return out
+
+    def sample_independent(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        param_name: str,
+        param_distribution: BaseDistribution,
+    ) -> Any:
+        self._raise_error_if_multi_objective(study)
+        value = self._value(trial, param_name, param_distribution)
+        if value is MISSING:
+            return self._independent.sample_independent(
+                study, trial, param_name, param_distribution
+            )
+        return value
+
+    # -- serving the proposal -----------------------------------------------------------------
+    def _value(self, trial: FrozenTrial, name: str, dist: BaseDistribution) -> Any:
+        key = self._names.resolve(name)
+        if key is None:
+            return MISSING
+        with self._lock:
+            pick = self._picks.get(trial._trial_id)
+            if pick is None:
+                return MISSING
+            if key == LEARNER_PARAM:
+                value = map_value(pick.learner, dist)
+                if value is MISSING:
+                    # The study restricts the learners: take its best proposal it allows.
+                    for other in self._proposals.get(trial._trial_id, []):
+                        value = map_value(other.learner, dist)
+                        if value is not MISSING:
+                            self._picks[trial._trial_id] = other
+                            break
+                return value
+        assert isinstance(key, tuple)
+        learner, hp = key
+        if pick.learner != learner:
+            return MISSING
+        return map_value(pick.params[hp], dist)
+
+    # -- proposing ------------------------------------------------------------------------------
+    def _rng(self, trial: FrozenTrial) -> np.random.Generator:
+        if self._seed is None:
+            return np.random.default_rng()
+        return np.random.default_rng([int(self._seed) & 0xFFFFFFFF, trial.number])
+
+    def _pool_id(self, config: Configuration) -> str:
+        """The id of the pool configuration equal or nearest to ``config`` (same learner)."""
+        cid = self._by_params.get(config.config_id)
+        if cid is not None:
+            return cid
+        ids, matrix = self._encoded[config.learner]
+        x = get_learner(config.learner).encode(config.params)
+        return ids[int(np.argmin(((matrix - x) ** 2).sum(axis=1)))]
+
+    def _observations(self, study: Study) -> tuple[dict[str, float], set[str]]:
+        """Oriented values per pool configuration (NaN = failed/pruned) and tried ids."""
+        sign = 1.0 if study.direction.name == "MAXIMIZE" else -1.0
+        observed: dict[str, float] = {}
+        tried: set[str] = set()
+        for t in study.get_trials(deepcopy=False):
+            config = None
+            if t.params:
+                config = self._names.from_study(t.params)
+            if config is None or config.learner not in self._encoded:
+                cid = t.system_attrs.get(CONFIG_ATTR)
+                if cid in self._configs:
+                    tried.add(cid)
+                continue
+            cid = self._pool_id(config)
+            tried.add(cid)
+            if t.state == TrialState.COMPLETE and t.value is not None:
+                v = sign * float(t.value)
+                observed[cid] = max(observed.get(cid, -math.inf), v)
+            elif t.state in (TrialState.FAIL, TrialState.PRUNED):
+                observed.setdefault(cid, math.nan)
+        for pick in self._picks.values():  # trials running now
+            tried.add(self._pool_id(pick))
+        return observed, tried
+
+    def _propose(self, study: Study, trial: FrozenTrial) -> tuple[list[Configuration], str]:
+        observed, tried = self._observations(study)
+        n_complete = sum(1 for v in observed.values() if not math.isnan(v))
+        if not self._adaptive or n_complete < self._n_startup:
+            order = [c for c in self._zero_shot if c not in tried]
+            return [self._configs[c] for c in order], "zero-shot"
+        kwargs = {} if self._adapt_steps is None else {"steps": self._adapt_steps}
+        adapted = self.model.adapt(self.metafeatures, observed, **kwargs)  # type: ignore[attr-defined]
+        pred = adapted.predict(self.metafeatures)
+        ids = list(self._configs)
+        mean = pred.mean.iloc[0].reindex(ids).to_numpy(dtype=np.float64)
+        std = (
+            np.zeros_like(mean)
+            if pred.std is None
+            else pred.std.iloc[0].reindex(ids).to_numpy(dtype=np.float64)
+        )
+        pos = {cid: i for i, cid in enumerate(ids)}
+        seen = [pos[c] for c, v in observed.items() if c in pos and not math.isnan(v)]
+        best = float(mean[seen].max()) if seen else float(mean.max())
+        pool = [c for c in ids if c not in tried]
+        candidates = [self._configs[c] for c in pool]
+        cand_mean = [mean[pos[c]] for c in pool]
+        cand_std = [std[pos[c]] for c in pool]
+        extra = self._random_candidates(study, trial, observed)
+        for c in extra:
+            m, s = self._interpolate(c, mean, std, pos)
+            candidates.append(c)
+            cand_mean.append(m)
+            cand_std.append(s)
+        if not candidates:
+            return [], "exhausted"
+        ei = _expected_improvement(np.array(cand_mean), np.array(cand_std), best)
+        order = np.argsort(-ei, kind="stable")
+        return [candidates[i] for i in order], "adaptive"
+
+    def _random_candidates(
+        self, study: Study, trial: FrozenTrial, observed: Mapping[str, float]
+    ) -> list[Configuration]:
+        if self._n_candidates == 0:
+            return []
+        rng = self._rng(trial)
+        learners = [get_learner(name) for name in self._encoded]
+        out = []
+        n_global = self._n_candidates - self._n_candidates // 2
+        for _ in range(n_global):
+            lrn = learners[int(rng.integers(len(learners)))]
+            out.append(
+                Configuration(lrn.name, {hp.name: hp.from_unit(rng.random()) for hp in lrn.space})
+            )
+        finite = {c: v for c, v in observed.items() if not math.isnan(v)}
+        if finite:
+            best = self._configs[max(finite, key=finite.__getitem__)]
+            lrn = get_learner(best.learner)
+            for _ in range(self._n_candidates // 2):
+                params = {}
+                for hp in lrn.space:
+                    if hp.kind == "categorical":
+                        value = (
+                            hp.from_unit(rng.random())
+                            if rng.random() < 0.2
+                            else best.params[hp.name]
+                        )
+                    else:
+                        u = hp.to_unit(best.params[hp.name])
+                        u = rng.random() if math.isnan(u) else u + rng.normal(scale=0.1)
+                        value = hp.from_unit(min(max(u, 0.0), 1.0))
+                    params[hp.name] = value
+                out.append(Configuration(lrn.name, params))
+        return out
+
+    def _interpolate(
+        self,
+        config: Configuration,
+        mean: np.ndarray,
+        std: np.ndarray,
+        pos: Mapping[str, int],
+    ) -> tuple[float, float]:
+        """Mean and spread of a configuration outside the pool, from its pool neighbours.
+
+        A Gaussian kernel on the encoded configurations of the same learner; the spread
+        grows with the distance to the nearest pool configuration.
+        """
+        ids, matrix = self._encoded[config.learner]
+        x = get_learner(config.learner).encode(config.params)
+        d2 = ((matrix - x) ** 2).sum(axis=1)
+        scale = 0.1 * matrix.shape[1]
+        w = np.exp(-(d2 - d2.min()) / scale)
+        w /= w.sum()
+        idx = [pos[c] for c in ids]
+        m = float(w @ mean[idx])
+        spread = float(np.std(mean[idx])) if len(idx) > 1 else 0.0
+        s = math.sqrt(float(w @ std[idx] ** 2) + spread**2 * (1 - math.exp(-d2.min() / scale)))
+        return m, s
