@@ -368,7 +368,8 @@ class WarmStartSurrogate(Surrogate):
         if finite.sum() == 0:
             return None
         lo, hi = arr[finite].min(), arr[finite].max()
-        arr[~finite] = lo - max(hi - lo, 1.0)  # failures: worse than every observed value
+        # failures: worse than every observed value, by the observed range (scale-free)
+        arr[~finite] = lo - (hi - lo if hi > lo else 1.0)
         if np.unique(arr).size < 2:
             return None
         dev = self._device
