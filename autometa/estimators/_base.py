@@ -1,0 +1,209 @@
+"""What the meta-learned estimators share: input validation, recommendation, delegation."""
+
+from __future__ import annotations
+
+import logging
+import numbers
+import warnings
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.utils import column_or_1d
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
+
+from autometa._exceptions import ParameterError
+
+__all__ = ["MetaEstimatorMixin", "METRIC_SCORING"]
+
+logger = logging.getLogger(__name__)
+
+#: The scikit-learn scorer of each knowledge-base metric (the default ``scoring``).
+METRIC_SCORING = {
+    "accuracy": "accuracy",
+    "balanced_accuracy": "balanced_accuracy",
+    "roc_auc": "roc_auc_ovr",
+    "log_loss": "neg_log_loss",
+    "r2": "r2",
+    "rmse": "neg_root_mean_squared_error",
+    "mae": "neg_mean_absolute_error",
+}
+
+
+def _estimator_has(attr: str) -> Callable[[Any], bool]:
+    """``available_if`` check: the fitted estimator has ``attr`` (True before fitting, when
+    the learner is not chosen yet; calling the method then raises NotFittedError)."""
+
+    def check(self: Any) -> bool:
+        if hasattr(self, "estimator_"):
+            getattr(self.estimator_, attr)
+        return True
+
+    return check
+
+
+def check_time_budget(value: Any, owner: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
+        raise ParameterError(
+            f"The 'time_budget' parameter of {owner} must be a number > 0 or None. "
+            f"Got {value!r} instead."
+        )
+    return float(value)
+
+
+def check_random_state(value: Any, owner: str) -> int | None:
+    if value is None or (isinstance(value, numbers.Integral) and not isinstance(value, bool)):
+        return None if value is None else int(value)
+    raise ParameterError(
+        f"The 'random_state' parameter of {owner} must be an int or None. Got {value!r} instead."
+    )
+
+
+class MetaEstimatorMixin(BaseEstimator):
+    """Input validation, meta-features, recommendation and delegation to ``estimator_``.
+
+    Subclasses set ``_task`` and call :meth:`_fit_prepare` in ``fit``.
+    """
+
+    _task: ClassVar[str] = "classification"
+
+    # -- input --------------------------------------------------------------------------------
+    @staticmethod
+    def _as_input(X: Any) -> Any:
+        """Object arrays become DataFrames so numeric columns stay numeric."""
+        if isinstance(X, np.ndarray) and X.dtype == object:
+            frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+            return frame.infer_objects()
+        return X
+
+    def _check_X(self, X: Any, *, reset: bool) -> Any:
+        if isinstance(X, pd.DataFrame):
+            validate_data(self, X, reset=reset, skip_check_array=True)
+            if X.shape[0] < 1 or X.shape[1] < 1:
+                raise ValueError(
+                    f"Found array with {X.shape[0]} sample(s) and {X.shape[1]} feature(s) "
+                    f"(shape={X.shape}) while a minimum of 1 is required."
+                )
+            return X
+        X = validate_data(
+            self, X, reset=reset, dtype=None, ensure_all_finite="allow-nan", accept_sparse=False
+        )
+        return self._as_input(X)
+
+    def _check_Xy(self, X: Any, y: Any) -> tuple[Any, Any]:
+        regression = self._task == "regression"
+        if isinstance(X, pd.DataFrame):
+            X = self._check_X(X, reset=True)
+            if y is None:
+                raise ValueError(
+                    f"{type(self).__name__} requires y to be passed, but the target y is None."
+                )
+            y = column_or_1d(y, warn=True)
+            check_consistent_length(X, y)
+            if regression:
+                y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
+        else:
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                reset=True,
+                dtype=None,
+                ensure_all_finite="allow-nan",
+                accept_sparse=False,
+                y_numeric=regression,
+            )
+            X = self._as_input(X)
+        if not regression:
+            check_classification_targets(y)
+        return X, y
+
+    # -- meta-learning ------------------------------------------------------------------------
+    def _meta_features(self, X: Any, y: Any, random_state: int | None) -> pd.Series:
+        from autometa.recommend._recommend import compute_metafeatures
+        from metafeatures import MetaFeatureWarning
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", MetaFeatureWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mf = compute_metafeatures(X, y, self._task, random_state or 0)
+        for w in caught:
+            if issubclass(w.category, MetaFeatureWarning):
+                logger.info("meta-features: %s", w.message)
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        return mf
+
+    def _recommend(
+        self,
+        X: Any,
+        y: Any,
+        *,
+        top_k: int,
+        learners: Any,
+        metric: Any,
+        kb: Any,
+        model: Any,
+        random_state: int | None,
+    ) -> Any:
+        from autometa.recommend._recommend import recommend_from_metafeatures
+
+        mf = self._meta_features(X, y, random_state)
+        self.meta_features_ = mf
+        return recommend_from_metafeatures(
+            mf,
+            task=self._task,
+            metric=metric,
+            top_k=top_k,
+            learners=learners,
+            kb=kb,
+            model=model,
+            random_state=0 if random_state is None else random_state,
+            n_rows=int(X.shape[0]),
+            n_features=int(X.shape[1]),
+            owner=type(self).__name__,
+            stacklevel=4,
+        )
+
+    # -- delegation ---------------------------------------------------------------------------
+    @available_if(_estimator_has("predict"))
+    def predict(self, X: Any) -> np.ndarray:
+        """Predict with the chosen pipeline ``estimator_``."""
+        check_is_fitted(self)
+        return self.estimator_.predict(self._check_X(X, reset=False))
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities from ``estimator_`` (when the chosen learner has them)."""
+        check_is_fitted(self)
+        return self.estimator_.predict_proba(self._check_X(X, reset=False))
+
+    @available_if(_estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        """Log class probabilities from ``estimator_`` (when the chosen learner has them)."""
+        check_is_fitted(self)
+        return self.estimator_.predict_log_proba(self._check_X(X, reset=False))
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Decision function of ``estimator_`` (when the chosen learner has one)."""
+        check_is_fitted(self)
+        return self.estimator_.decision_function(self._check_X(X, reset=False))
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        tags.input_tags.categorical = True
+        return tags

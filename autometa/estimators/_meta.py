@@ -1,0 +1,258 @@
+"""``MetaClassifier`` and ``MetaRegressor``: pick a learner and its hyperparameters in ``fit``."""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import ClassifierMixin, RegressorMixin, clone
+
+from autometa.estimators._base import (
+    METRIC_SCORING,
+    MetaEstimatorMixin,
+    check_random_state,
+    check_time_budget,
+)
+
+__all__ = ["MetaClassifier", "MetaRegressor"]
+
+logger = logging.getLogger(__name__)
+
+_PARAMS_DOC = """
+    Parameters
+    ----------
+    top_k : int, default=10
+        How many configurations the recommendation holds (``recommendation_``).
+    n_candidates : int, default=1
+        1: zero-shot, the first recommendation is fitted. More: the first ``n_candidates``
+        recommendations are cross-validated and the best is fitted.
+    cv : int, cross-validation generator or iterable, default=5
+        The cross-validation of the candidates (as in ``cross_validate``).
+    scoring : str, callable or None, default=None
+        The score of the candidates; None uses the recommendation's metric
+        (``balanced_accuracy`` / ``r2`` by default).
+    time_budget : float or None, default=None
+        Seconds for the candidates' cross-validation: no new candidate starts once it is
+        spent (at least one is always evaluated). None: no limit.
+    learners : list of str or None, default=None
+        Restrict to these registry learners.
+    metric : str or None, default=None
+        The knowledge-base metric of the recommendation; None: the meta-model's.
+    kb : KnowledgeBase, path or None, default=None
+        A knowledge base instead of the shipped default (see :func:`autometa.recommend`).
+        Prefer a path: clones then share the cached state.
+    model : MetaModel, path or None, default=None
+        A meta-model instead of the shipped default.
+    random_state : int or None, default=0
+        Seed of the meta-features and of the chosen pipeline.
+"""
+
+_ATTRS_DOC = """
+    Attributes
+    ----------
+    recommendation_ : Recommendation
+        The recommendation for the training data (``.explain()``, ``.to_frame()``).
+    meta_features_ : Series
+        The training data's meta-features.
+    best_learner_ : str
+        The registry name of the chosen learner.
+    best_params_ : dict
+        Its hyperparameters.
+    estimator_ : Pipeline
+        The chosen pipeline (preprocessing + model), fitted on all the data.
+    cv_results_ : DataFrame
+        Only with ``n_candidates > 1``: per evaluated candidate, ``rank`` (in the
+        recommendation), ``learner``, ``params``, ``config_id``, ``mean_test_score``,
+        ``std_test_score``, ``mean_fit_time``.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Names of the features seen in ``fit`` (only when they are all strings).
+"""
+
+
+class _MetaSearch(MetaEstimatorMixin):
+    def __init__(
+        self,
+        *,
+        top_k: int = 10,
+        n_candidates: int = 1,
+        cv: Any = 5,
+        scoring: Any = None,
+        time_budget: float | None = None,
+        learners: Any = None,
+        metric: str | None = None,
+        kb: Any = None,
+        model: Any = None,
+        random_state: int | None = 0,
+    ) -> None:
+        self.top_k = top_k
+        self.n_candidates = n_candidates
+        self.cv = cv
+        self.scoring = scoring
+        self.time_budget = time_budget
+        self.learners = learners
+        self.metric = metric
+        self.kb = kb
+        self.model = model
+        self.random_state = random_state
+
+    def fit(self, X: Any, y: Any) -> Any:
+        """Compute the meta-features, recommend, choose a pipeline and fit it.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            Numeric, categorical, string and missing values are fine.
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self
+        """
+        from autometa.models._base import check_positive_int
+        from autometa.recommend._recommend import check_learners, check_metric, check_top_k
+
+        owner = type(self).__name__
+        top_k = check_top_k(self.top_k, owner)
+        n_candidates = check_positive_int(self.n_candidates, "n_candidates", owner)
+        budget = check_time_budget(self.time_budget, owner)
+        seed = check_random_state(self.random_state, owner)
+        check_metric(self.metric, self._task, owner)
+        check_learners(self.learners, self._task, owner)
+        X, y = self._check_Xy(X, y)
+
+        rec = self._recommend(
+            X,
+            y,
+            top_k=max(top_k, n_candidates),
+            learners=self.learners,
+            metric=self.metric,
+            kb=self.kb,
+            model=self.model,
+            random_state=seed,
+        )
+        self.recommendation_ = rec
+        choice = 0
+        if n_candidates > 1 and len(rec) > 1:
+            choice = self._select(X, y, rec, n_candidates, budget, seed)
+        config = rec[choice]
+        self.best_learner_ = config.learner
+        self.best_params_ = dict(config.params)
+        self.estimator_ = clone(rec.pipeline(choice, random_state=seed)).fit(X, y)
+        if self._task == "classification":
+            self.classes_ = self.estimator_.classes_
+        return self
+
+    def _select(
+        self, X: Any, y: Any, rec: Any, n_candidates: int, budget: float | None, seed: int | None
+    ) -> int:
+        from sklearn.model_selection import cross_validate
+
+        scoring = self.scoring if self.scoring is not None else METRIC_SCORING[rec.metric]
+        rows = []
+        start = time.perf_counter()
+        for i in range(min(n_candidates, len(rec))):
+            if rows and budget is not None and time.perf_counter() - start >= budget:
+                logger.info("time budget spent after %d candidate(s)", len(rows))
+                break
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", UserWarning)  # fit failures -> NaN scores
+                    res = cross_validate(
+                        rec.pipeline(i, random_state=seed),
+                        X,
+                        y,
+                        cv=self.cv,
+                        scoring=scoring,
+                        error_score=np.nan,
+                    )
+            except ValueError as exc:  # the data cannot be split (e.g. too few per class)
+                warnings.warn(
+                    f"{type(self).__name__} cannot cross-validate the candidates ({exc}); "
+                    "the first recommendation is used (zero-shot).",
+                    UserWarning,
+                    stacklevel=3,
+                )
+                return 0
+            scores = np.asarray(res["test_score"], dtype=float)
+            finite = scores[np.isfinite(scores)]
+            row = rec.table.iloc[i]
+            rows.append(
+                {
+                    "rank": int(row["rank"]),
+                    "learner": row["learner"],
+                    "params": dict(row["params"]),
+                    "config_id": row["config_id"],
+                    "mean_test_score": float(finite.mean()) if finite.size else np.nan,
+                    "std_test_score": float(finite.std()) if finite.size else np.nan,
+                    "mean_fit_time": float(np.mean(res["fit_time"])),
+                }
+            )
+        self.cv_results_ = pd.DataFrame(rows)
+        means = self.cv_results_["mean_test_score"].to_numpy(dtype=float)
+        if not np.isfinite(means).any():
+            warnings.warn(
+                f"Every candidate of {type(self).__name__} failed in cross-validation; the "
+                "first recommendation is used.",
+                UserWarning,
+                stacklevel=3,
+            )
+            return 0
+        return int(np.nanargmax(means))
+
+
+class MetaClassifier(ClassifierMixin, _MetaSearch):
+    __doc__ = (
+        """A classifier that chooses its learner and hyperparameters from the data.
+
+    In ``fit``: the meta-features of the training data, a recommendation from the
+    meta-model (:func:`autometa.recommend`), then either the first recommendation
+    (zero-shot, ``n_candidates=1``) or the best of the first ``n_candidates`` by
+    cross-validation; the chosen pipeline (preprocessing + model, raw DataFrames welcome)
+    is fitted on all the data as ``estimator_``. ``predict``, ``predict_proba``,
+    ``decision_function`` and ``score`` go to it where the chosen learner has them.
+"""
+        + _PARAMS_DOC
+        + _ATTRS_DOC
+        + """    classes_ : ndarray
+        The class labels.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from autometa import MetaClassifier
+    >>> X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    >>> clf = MetaClassifier(n_candidates=3).fit(X, y)  # doctest: +SKIP
+    >>> clf.best_learner_  # doctest: +SKIP
+    'HistGradientBoostingClassifier'
+    """
+    )
+
+    _task = "classification"
+
+
+class MetaRegressor(RegressorMixin, _MetaSearch):
+    __doc__ = (
+        """A regressor that chooses its learner and hyperparameters from the data.
+
+    As :class:`MetaClassifier`, for regression.
+"""
+        + _PARAMS_DOC
+        + _ATTRS_DOC
+        + """
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from autometa import MetaRegressor
+    >>> X, y = load_diabetes(return_X_y=True, as_frame=True)
+    >>> reg = MetaRegressor().fit(X, y)  # doctest: +SKIP
+    >>> reg.score(X, y)  # doctest: +SKIP
+    """
+    )
+
+    _task = "regression"
