@@ -65,8 +65,8 @@ class MetaSampler(BaseSampler):
        with the largest expected improvement (the surrogate's ensemble mean and spread)
        among the knowledge base's configurations not tried yet, plus ``n_candidates``
        random configurations (half drawn from the space, half around the best trial; their
-       mean and spread are interpolated from the nearest pool configurations of the same
-       learner). A meta-model without ``adapt`` keeps its static order.
+       mean and variance are kernel averages over the pool configurations of the same
+       learner, so they win only where the surrogate already expects the best). A meta-model without ``adapt`` keeps its static order.
 
     The sampler proposes the learner parameter and the chosen learner's hyperparameters,
     named as in :func:`~autometa.optuna.search_space` (or through ``mapping``) and mapped
@@ -211,7 +211,9 @@ class MetaSampler(BaseSampler):
     ) -> None:
         with self._lock:
             self._proposals.pop(trial._trial_id, None)
-            self._picks.pop(trial._trial_id, None)
+            pick = self._picks.pop(trial._trial_id, None)
+        if pick is not None:  # the final pick (the objective may have fixed the learner)
+            study._storage.set_trial_system_attr(trial._trial_id, CONFIG_ATTR, self._pool_id(pick))
         self._independent.after_trial(study, trial, state, values)
 
     def infer_relative_search_space(
@@ -232,7 +234,7 @@ class MetaSampler(BaseSampler):
         self._raise_error_if_multi_objective(study)
         out: dict[str, Any] = {}
         for name, dist in search_space.items():
-            value = self._value(trial, name, dist)
+            value = self._value(trial, name, dist, repick=False)
             if value is MISSING and self._names.resolve(name) is None:
                 value = self._independent.sample_independent(study, trial, name, dist)
             if value is not MISSING:
@@ -255,7 +257,9 @@ class MetaSampler(BaseSampler):
         return value
 
     # -- serving the proposal -----------------------------------------------------------------
-    def _value(self, trial: FrozenTrial, name: str, dist: BaseDistribution) -> Any:
+    def _value(
+        self, trial: FrozenTrial, name: str, dist: BaseDistribution, repick: bool = True
+    ) -> Any:
         key = self._names.resolve(name)
         if key is None:
             return MISSING
@@ -273,10 +277,20 @@ class MetaSampler(BaseSampler):
                             self._picks[trial._trial_id] = other
                             break
                 return value
-        assert isinstance(key, tuple)
-        learner, hp = key
-        if pick.learner != learner:
-            return MISSING
+            assert isinstance(key, tuple)
+            learner, hp = key
+            if pick.learner != learner:
+                if not repick:  # relative sampling: the trial may not use this learner
+                    return MISSING
+                # The trial runs another learner (fixed by the objective or the study):
+                # take the best proposal of that learner.
+                pick = next(
+                    (p for p in self._proposals.get(trial._trial_id, []) if p.learner == learner),
+                    None,
+                )
+                if pick is None:
+                    return MISSING
+                self._picks[trial._trial_id] = pick
         return map_value(pick.params[hp], dist)
 
     # -- proposing ------------------------------------------------------------------------------
@@ -300,15 +314,13 @@ class MetaSampler(BaseSampler):
         observed: dict[str, float] = {}
         tried: set[str] = set()
         for t in study.get_trials(deepcopy=False):
-            config = None
-            if t.params:
-                config = self._names.from_study(t.params)
-            if config is None or config.learner not in self._encoded:
-                cid = t.system_attrs.get(CONFIG_ATTR)
-                if cid in self._configs:
-                    tried.add(cid)
-                continue
-            cid = self._pool_id(config)
+            # The configuration proposed for the trial, else the pool's nearest to its params.
+            cid = t.system_attrs.get(CONFIG_ATTR)
+            if cid not in self._configs:
+                config = self._names.from_study(t.params) if t.params else None
+                if config is None or config.learner not in self._encoded:
+                    continue
+                cid = self._pool_id(config)
             tried.add(cid)
             if t.state == TrialState.COMPLETE and t.value is not None:
                 v = sign * float(t.value)
@@ -398,8 +410,8 @@ class MetaSampler(BaseSampler):
     ) -> tuple[float, float]:
         """Mean and spread of a configuration outside the pool, from its pool neighbours.
 
-        A Gaussian kernel on the encoded configurations of the same learner; the spread
-        grows with the distance to the nearest pool configuration.
+        Gaussian-kernel averages, over the encoded configurations of the same learner, of
+        the adapted mean and of the variance.
         """
         ids, matrix = self._encoded[config.learner]
         x = get_learner(config.learner).encode(config.params)
@@ -409,6 +421,4 @@ class MetaSampler(BaseSampler):
         w /= w.sum()
         idx = [pos[c] for c in ids]
         m = float(w @ mean[idx])
-        spread = float(np.std(mean[idx])) if len(idx) > 1 else 0.0
-        s = math.sqrt(float(w @ std[idx] ** 2) + spread**2 * (1 - math.exp(-d2.min() / scale)))
-        return m, s
+        return m, math.sqrt(float(w @ std[idx] ** 2))

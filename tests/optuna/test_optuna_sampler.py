@@ -1,0 +1,203 @@
+from __future__ import annotations
+
+import math
+
+import optuna
+import pytest
+from optuna.samplers import RandomSampler
+from optuna.testing.pytest_samplers import (
+    BasicSamplerTestCase,
+    RelativeSamplerTestCase,
+    SingleOnlySamplerTestCase,
+)
+from optuna.trial import TrialState
+
+from autometa import ParameterError
+from autometa.optuna import MetaSampler, suggest
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+class TestOptunaConformance(
+    BasicSamplerTestCase, RelativeSamplerTestCase, SingleOnlySamplerTestCase
+):
+    """Optuna's own sampler tests (shipped in optuna.testing)."""
+
+    @pytest.fixture
+    def sampler(self, fake_model, mf):  # type: ignore[override]
+        return lambda: MetaSampler(metafeatures=mf, task="classification", model=fake_model, seed=0)
+
+
+def _objective(trial: optuna.Trial) -> float:
+    suggest(trial, task="classification")
+    # a deterministic score of the configuration: one learner is best
+    bonus = {"SVC": 1.0, "LogisticRegression": 0.5}.get(trial.params["learner"], 0.0)
+    return bonus + 0.01 * len(str(sorted(trial.params.items())))
+
+
+def _study(sampler: MetaSampler, direction: str = "maximize") -> optuna.Study:
+    return optuna.create_study(direction=direction, sampler=sampler)
+
+
+def test_starts_with_the_zero_shot_order_then_adapts(fake_model, mf) -> None:
+    sampler = MetaSampler(
+        metafeatures=mf, task="classification", model=fake_model, n_startup=3, seed=0
+    )
+    study = _study(sampler)
+    study.optimize(_objective, n_trials=6)
+    order = fake_model.rank(mf)
+    ids = [t.system_attrs["autometa:config_id"] for t in study.trials]
+    assert ids[:3] == order[:3]
+    phases = [t.system_attrs["autometa:phase"] for t in study.trials]
+    assert phases == ["zero-shot"] * 3 + ["adaptive"] * 3
+    # the first trials are the configurations themselves, mapped onto the study
+    config = sampler._configs[ids[0]]
+    first = study.trials[0].params
+    assert first["learner"] == config.learner
+    for hp, value in config.params.items():
+        name = f"{config.learner}__{hp}"
+        if name in first:
+            assert first[name] == pytest.approx(value)
+    # adaptation saw every completed trial so far, oriented larger-better
+    assert len(fake_model.calls) == 3
+    assert sorted(fake_model.calls[0].values()) == sorted(t.value for t in study.trials[:3])
+
+
+def test_minimize_orients_values(fake_model, mf) -> None:
+    sampler = MetaSampler(metafeatures=mf, task="classification", model=fake_model, n_startup=2)
+    study = _study(sampler, "minimize")
+    study.optimize(lambda t: -_objective(t), n_trials=3)
+    obs = fake_model.calls[0]
+    values = [t.value for t in study.trials[:2]]
+    assert sorted(obs.values()) == sorted(-v for v in values)
+
+
+def test_failed_and_pruned_trials_are_bad_and_not_proposed_again(fake_model, mf) -> None:
+    sampler = MetaSampler(metafeatures=mf, task="classification", model=fake_model, n_startup=2)
+    study = _study(sampler)
+
+    def objective(trial: optuna.Trial) -> float:
+        suggest(trial, task="classification")
+        if trial.number == 0:
+            raise ValueError("boom")
+        if trial.number == 1:
+            raise optuna.TrialPruned()
+        return _objective(trial)
+
+    study.optimize(objective, n_trials=6, catch=(ValueError,))
+    states = [t.state for t in study.trials]
+    assert states[:2] == [TrialState.FAIL, TrialState.PRUNED]
+    ids = [t.system_attrs["autometa:config_id"] for t in study.trials]
+    assert ids[0] not in ids[1:] and ids[1] not in ids[2:]
+    last = fake_model.calls[-1]
+    assert math.isnan(last[ids[0]]) and math.isnan(last[ids[1]])
+
+
+def test_single_learner_space_with_bare_names(fake_model, mf) -> None:
+    sampler = MetaSampler(
+        metafeatures=mf, task="classification", model=fake_model, learners="SVC", seed=0
+    )
+    study = _study(sampler)
+    study.optimize(lambda t: (suggest(t, "SVC"), t.params["C"])[1], n_trials=5)
+    order = [c for c in fake_model.rank(mf) if c.startswith("SVC-")]
+    ids = [t.system_attrs["autometa:config_id"] for t in study.trials]
+    assert ids[:3] == order[:3]
+    assert study.trials[0].params["C"] == pytest.approx(sampler._configs[ids[0]].params["C"])
+
+
+def test_the_study_may_restrict_the_learners(fake_model, mf) -> None:
+    sampler = MetaSampler(metafeatures=mf, task="classification", model=fake_model, seed=0)
+    study = _study(sampler)
+    study.optimize(
+        lambda t: (suggest(t, ["KNeighborsClassifier", "DecisionTreeClassifier"]), 1.0)[1],
+        n_trials=4,
+    )
+    assert {t.params["learner"] for t in study.trials} <= {
+        "KNeighborsClassifier",
+        "DecisionTreeClassifier",
+    }
+
+
+def test_unknown_parameters_go_to_the_independent_sampler(fake_model, mf) -> None:
+    class Recording(RandomSampler):
+        names: list[str] = []
+
+        def sample_independent(self, study, trial, param_name, param_distribution):
+            self.names.append(param_name)
+            return super().sample_independent(study, trial, param_name, param_distribution)
+
+    inner = Recording(seed=0)
+    sampler = MetaSampler(
+        metafeatures=mf, task="classification", model=fake_model, independent_sampler=inner
+    )
+    study = _study(sampler)
+
+    def objective(trial: optuna.Trial) -> float:
+        suggest(trial, ["LogisticRegression"])
+        return trial.suggest_float("threshold", 0, 1)
+
+    study.optimize(objective, n_trials=3)
+    assert inner.names.count("threshold") == 3
+    assert not any(n.startswith("LogisticRegression__") for n in inner.names)
+
+
+def test_mapping_onto_the_users_names(fake_model, mf) -> None:
+    sampler = MetaSampler(
+        metafeatures=mf,
+        task="classification",
+        model=fake_model,
+        learners="LogisticRegression",
+        mapping={"C": "inverse_reg"},
+    )
+    study = _study(sampler)
+    study.optimize(lambda t: t.suggest_float("inverse_reg", 0.5, 2.0), n_trials=2)
+    pick = sampler._configs[study.trials[0].system_attrs["autometa:config_id"]]
+    assert study.trials[0].params["inverse_reg"] == pytest.approx(
+        min(max(pick.params["C"], 0.5), 2.0)
+    )
+
+
+def test_seeded_runs_are_reproducible(fake_model, mf) -> None:
+    def run() -> list[dict]:
+        sampler = MetaSampler(
+            metafeatures=mf, task="classification", model=fake_model, n_startup=2, seed=3
+        )
+        study = _study(sampler)
+        study.optimize(_objective, n_trials=6)
+        return [t.params for t in study.trials]
+
+    assert run() == run()
+
+
+def test_enqueued_trials_are_left_alone(fake_model, mf) -> None:
+    sampler = MetaSampler(metafeatures=mf, task="classification", model=fake_model)
+    study = _study(sampler)
+    study.enqueue_trial({"learner": "SVC", "SVC__C": 3.0})
+    study.optimize(_objective, n_trials=2)
+    assert study.trials[0].params["SVC__C"] == 3.0
+    assert "autometa:config_id" not in study.trials[0].system_attrs
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n_startup": 0}, "'n_startup' parameter of MetaSampler must be an int >= 1"),
+        ({"n_candidates": -1}, "'n_candidates' parameter of MetaSampler must be an int >= 0"),
+        ({"adapt_steps": 0}, "'adapt_steps' parameter of MetaSampler must be an int >= 1"),
+        ({"independent_sampler": "tpe"}, "must be an Optuna sampler or None"),
+        ({"task": "ranking"}, "'task' parameter of MetaSampler must be one of"),
+        ({"model": "maml"}, "'model' parameter of MetaSampler must be a fitted"),
+        ({"task": "regression"}, "was fitted for classification, not regression"),
+    ],
+)
+def test_errors(fake_model, mf, kwargs: dict, match: str) -> None:
+    base = {"metafeatures": mf, "task": "classification", "model": fake_model}
+    with pytest.raises(ParameterError, match=match):
+        MetaSampler(**{**base, **kwargs})
+
+
+def test_needs_data_or_metafeatures(fake_model) -> None:
+    with pytest.raises(ParameterError, match="needs the data X"):
+        MetaSampler(task="classification", model=fake_model)
+    with pytest.raises(ParameterError, match="needs the 'task' parameter"):
+        MetaSampler(model=fake_model)
