@@ -712,6 +712,18 @@ class KnowledgeBase:
         self._runs = _upsert(self._runs, new, RUN_KEY)
         return self
 
+    def add_study(self, study: Any, X: Any, y: Any, **kwargs: Any) -> KnowledgeBase:
+        """A new knowledge base with an Optuna study's trials: see :func:`autometa.optuna.add_study`."""
+        from autometa.optuna._history import add_study
+
+        return add_study(self, study, X, y, **kwargs)
+
+    def add_search(self, search_cv: Any, X: Any, y: Any, **kwargs: Any) -> KnowledgeBase:
+        """A new knowledge base with a fitted scikit-learn search: see :func:`autometa.optuna.add_search`."""
+        from autometa.optuna._history import add_search
+
+        return add_search(self, search_cv, X, y, **kwargs)
+
     # -- combining ------------------------------------------------------------------------
     def merge(self, other: KnowledgeBase) -> KnowledgeBase:
         """The union of two knowledge bases, as a new one.
