@@ -147,6 +147,7 @@ class MetaModel(ABC):
         self.task_: str | None = None
         self.metric_: str | None = None
         self.config_ids_: list[str] | None = None
+        self.configurations_: pd.DataFrame | None = None
 
     # -- fitting and prediction --------------------------------------------------------
     def fit(self, data: TaskData) -> MetaModel:
@@ -205,6 +206,10 @@ class MetaModel(ABC):
             "task": self.task_,
             "metric": self.metric_,
             "config_ids": self.config_ids_,
+            "configurations": {
+                "learner": [str(v) for v in self.configurations_["learner"]],
+                "params": [str(v) for v in self.configurations_["params"]],
+            },
             "random_state": self.random_state,
             "state": meta,
         }
@@ -256,6 +261,11 @@ class MetaModel(ABC):
         model.task_ = header["task"]
         model.metric_ = header["metric"]
         model.config_ids_ = list(header["config_ids"])
+        configs = header.get("configurations", {})
+        model.configurations_ = pd.DataFrame(
+            {"learner": configs.get("learner", []), "params": configs.get("params", [])},
+            index=pd.Index(model.config_ids_ if configs else [], name="config_id"),
+        )
         model._load_state(header["state"], arrays)
         return model
 
