@@ -24,6 +24,7 @@ _COMMAND_MODULES = (
     "autometa.cli._misc",
     "autometa.cli._kb",
     "autometa.cli._bench",
+    "autometa.cli._models",
 )
 
 

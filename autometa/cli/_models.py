@@ -1,0 +1,188 @@
+"""``autometa models train``: fit meta-models on a knowledge base and save them.
+
+Writes ``<out>/<task>/<model_name>/`` (:meth:`MetaModel.save` directories) and
+``<out>/models.json``, the index read by :func:`autometa.models.load_default_model`
+(format in :mod:`autometa.models._defaults`): the knowledge base's manifest hash, the
+command, the versions, the date, and per task the ranker, the explainer and the models.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import hashlib
+import json
+import logging
+import os
+import platform
+import shlex
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from autometa._exceptions import ParameterError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MODELS = ("surrogate", "prototypes", "maml")
+_RANKER_PREFERENCE = ("maml", "surrogate", "nearest", "portfolio", "sbs", "prototypes")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    models = subparsers.add_parser("models", help="train and save meta-models")
+    models_sub = models.add_subparsers(dest="models_command", metavar="MODELS_COMMAND")
+    models.set_defaults(func=lambda args: (models.print_help(), 2)[1])
+    train = models_sub.add_parser(
+        "train",
+        help="fit meta-models on a knowledge base and save them with an index",
+        description="Fit the chosen meta-models on each task of a knowledge base and save "
+        "them as <out>/<task>/<model>/ with an index <out>/models.json (knowledge-base "
+        "manifest hash, command, versions, date, ranker and explainer of each task).",
+    )
+    train.add_argument(
+        "--kb",
+        type=Path,
+        default=None,
+        metavar="KB",
+        help="knowledge-base directory (default: the one shipped with autometa)",
+    )
+    train.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="output directory (default: autometa/data/models in a source checkout)",
+    )
+    train.add_argument(
+        "--models",
+        default=",".join(DEFAULT_MODELS),
+        help=f"comma-separated meta-model names (default: {','.join(DEFAULT_MODELS)})",
+    )
+    train.add_argument(
+        "--ranker",
+        default=None,
+        help="the model that orders configurations (default: the first trained of "
+        f"{', '.join(_RANKER_PREFERENCE)})",
+    )
+    train.add_argument(
+        "--task",
+        choices=["classification", "regression"],
+        action="append",
+        default=None,
+        help="train only for this task (repeatable; default: every task of the KB)",
+    )
+    train.add_argument("--seed", type=int, default=0, help="random_state of every model")
+    train.set_defaults(func=_train)
+
+
+def _source_checkout_models_dir() -> Path | None:
+    """``autometa/data/models`` when autometa runs from a source checkout, else None."""
+    package = Path(__file__).resolve().parent.parent
+    root = package.parent
+    if (root / "pyproject.toml").is_file() and (root / ".git").exists():
+        return package / "data" / "models"
+    return None
+
+
+def _manifest_sha256(kb: Any) -> str | None:
+    path = getattr(kb, "path", None)
+    if path is None or not (Path(path) / "manifest.json").is_file():
+        return None
+    return hashlib.sha256((Path(path) / "manifest.json").read_bytes()).hexdigest()
+
+
+def _versions() -> dict[str, str]:
+    import numpy
+    import pandas
+    import sklearn
+    import torch
+
+    from autometa import __version__
+
+    return {
+        "autometa": __version__,
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "pandas": pandas.__version__,
+        "scikit-learn": sklearn.__version__,
+        "torch": torch.__version__,
+    }
+
+
+def _parse_models(text: str) -> list[str]:
+    from autometa.models import model_names
+
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    known = model_names()
+    unknown = [n for n in names if n not in known]
+    if not names or unknown:
+        raise ParameterError(
+            f"The '--models' option must be a comma-separated list of meta-models among "
+            f"{', '.join(known)}. Got {text!r} instead."
+        )
+    return list(dict.fromkeys(names))
+
+
+def _dir_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def _train(args: argparse.Namespace) -> int:
+    from autometa.kb import KnowledgeBase
+    from autometa.models import TaskData, model_class
+
+    names = _parse_models(args.models)
+    if args.ranker is not None and args.ranker not in names:
+        raise ParameterError(
+            f"The '--ranker' option must be one of the trained models {names}. "
+            f"Got {args.ranker!r} instead."
+        )
+    out = args.out if args.out is not None else _source_checkout_models_dir()
+    if out is None:
+        raise ParameterError(
+            "autometa is not running from a source checkout, so there is no default output "
+            "directory. Pass '--out DIR'."
+        )
+    kb = KnowledgeBase.default() if args.kb is None else KnowledgeBase.load(args.kb)
+    tasks = args.task or kb.tasks
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    index: dict[str, Any] = {
+        "format": "autometa-models",
+        "schema_version": 1,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "command": "autometa " + shlex.join(sys.argv[1:]) if sys.argv else "autometa",
+        "versions": _versions(),
+        "kb": {
+            "path": str(args.kb) if args.kb is not None else "(default)",
+            "manifest_sha256": _manifest_sha256(kb),
+        },
+        "seed": args.seed,
+        "tasks": {},
+    }
+    for task in tasks:
+        data = TaskData.from_kb(kb, task)
+        entry: dict[str, Any] = {"metric": data.metric, "models": {}, "fit_seconds": {}}
+        for name in names:
+            start = time.perf_counter()
+            model = model_class(name)(random_state=args.seed).fit(data)
+            seconds = time.perf_counter() - start
+            rel = f"{task}/{name}"
+            model.save(out / rel)
+            entry["models"][name] = rel
+            entry["fit_seconds"][name] = round(seconds, 2)
+            print(f"{task:<15} {name:<12} fitted in {seconds:6.1f} s -> {out / rel}")
+        ranker = args.ranker or next((n for n in _RANKER_PREFERENCE if n in names), names[0])
+        entry["ranker"] = ranker
+        if "prototypes" in names:
+            entry["explainer"] = "prototypes"
+        index["tasks"][task] = entry
+    tmp = out / "models.json.tmp"
+    tmp.write_text(json.dumps(index, indent=1) + "\n")
+    os.replace(tmp, out / "models.json")
+    size = _dir_size(out)
+    print(f"wrote {out / 'models.json'} ({size / 1e6:.2f} MB in total)")
+    if size > 5e6:
+        logger.warning("the saved models take %.1f MB (more than 5 MB)", size / 1e6)
+    return 0

@@ -1,0 +1,97 @@
+"""``autometa models train``."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from autometa.cli import main
+from autometa.models import MetaModel, load_default_model
+
+torch = pytest.importorskip("torch")
+torch.set_num_threads(1)
+
+
+@pytest.fixture
+def kb_path(kb_factory, tmp_path):
+    kb = kb_factory(tasks=("classification", "regression"), n_datasets=6, configs_per_learner=3)
+    return kb.save(tmp_path / "kb")
+
+
+def test_train_writes_models_and_index(kb_path, tmp_path, capsys):
+    out = tmp_path / "models"
+    code = main(
+        [
+            "models",
+            "train",
+            "--kb",
+            str(kb_path),
+            "--out",
+            str(out),
+            "--models",
+            "surrogate,prototypes",
+            "--seed",
+            "3",
+            "--task",
+            "classification",
+        ]
+    )
+    assert code == 0
+    index = json.loads((out / "models.json").read_text())
+    assert index["format"] == "autometa-models"
+    assert len(index["kb"]["manifest_sha256"]) == 64
+    assert index["versions"]["torch"]
+    assert set(index["tasks"]) == {"classification"}
+    entry = index["tasks"]["classification"]
+    assert entry["ranker"] == "surrogate" and entry["explainer"] == "prototypes"
+    model = MetaModel.load(out / entry["models"]["surrogate"])
+    assert model.random_state == 3 and model.task_ == "classification"
+    explainer = load_default_model("classification", "explainer", path=out)
+    assert explainer.name == "prototypes"
+    assert "fitted in" in capsys.readouterr().out
+
+
+def test_unknown_model_name_is_an_error(kb_path, tmp_path, capsys):
+    code = main(
+        [
+            "models",
+            "train",
+            "--kb",
+            str(kb_path),
+            "--out",
+            str(tmp_path),
+            "--models",
+            "surrogate,nope",
+        ]
+    )
+    assert code == 1
+    assert "The '--models' option must be a comma-separated list" in capsys.readouterr().err
+
+
+def test_ranker_must_be_trained(kb_path, tmp_path, capsys):
+    code = main(
+        [
+            "models",
+            "train",
+            "--kb",
+            str(kb_path),
+            "--out",
+            str(tmp_path),
+            "--models",
+            "prototypes",
+            "--ranker",
+            "maml",
+        ]
+    )
+    assert code == 1
+    assert "The '--ranker' option must be one of the trained models" in capsys.readouterr().err
+
+
+def test_no_default_output_outside_a_checkout(kb_path, monkeypatch, capsys):
+    import autometa.cli._models as cli_models
+
+    monkeypatch.setattr(cli_models, "_source_checkout_models_dir", lambda: None)
+    code = main(["models", "train", "--kb", str(kb_path)])
+    assert code == 1
+    assert "Pass '--out DIR'" in capsys.readouterr().err
