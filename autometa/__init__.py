@@ -15,17 +15,40 @@ from autometa._exceptions import (
     KnowledgeBaseError,
     ModelError,
     OpenMLUnavailableError,
+    OutOfDistributionWarning,
     ParameterError,
 )
 
 __version__ = "0.1.0"
 
+# Lazy exports (module __getattr__), so that ``import autometa`` stays fast.
+_LAZY = {
+    "recommend": "autometa.recommend",
+    "Recommendation": "autometa.recommend",
+    "MetaClassifier": "autometa.estimators",
+    "MetaRegressor": "autometa.estimators",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'autometa' has no attribute {name!r}")
+
+
 __all__ = [
     "AutometaError",
     "DataError",
     "KnowledgeBaseError",
+    "MetaClassifier",
+    "MetaRegressor",
     "ModelError",
     "OpenMLUnavailableError",
+    "OutOfDistributionWarning",
     "ParameterError",
+    "Recommendation",
     "__version__",
+    "recommend",
 ]

@@ -25,6 +25,7 @@ _COMMAND_MODULES = (
     "autometa.cli._kb",
     "autometa.cli._bench",
     "autometa.cli._models",
+    "autometa.cli._recommend",
 )
 
 

@@ -46,7 +46,8 @@ def _estimator_has(attr: str) -> Callable[[Any], bool]:
     def check(self: Any) -> bool:
         if hasattr(self, "estimator_"):
             getattr(self.estimator_, attr)
-        return True
+            return True
+        return bool(self._prefit_has(attr))
 
     return check
 
@@ -77,6 +78,10 @@ class MetaEstimatorMixin(BaseEstimator):
     """
 
     _task: ClassVar[str] = "classification"
+
+    def _prefit_has(self, attr: str) -> bool:
+        """Whether ``attr`` may be available after ``fit`` (the learner is not chosen yet)."""
+        return True
 
     # -- input --------------------------------------------------------------------------------
     @staticmethod

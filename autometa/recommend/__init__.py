@@ -25,3 +25,23 @@ __all__ = [
     "recommend",
     "recommend_from_metafeatures",
 ]
+
+
+# ``autometa.recommend`` is both this package and the function: once the package is
+# imported, Python sets the attribute ``autometa.recommend`` to the module, so the module is
+# made callable (``autometa.recommend(df, target="y")`` calls :func:`recommend`).
+def _make_callable() -> None:
+    import inspect
+    import sys
+    import types
+
+    class _CallableModule(types.ModuleType):
+        def __call__(self, *args: object, **kwargs: object) -> Recommendation:
+            return recommend(*args, **kwargs)  # type: ignore[arg-type]
+
+    module = sys.modules[__name__]
+    module.__class__ = _CallableModule
+    module.__signature__ = inspect.signature(recommend)  # type: ignore[attr-defined]
+
+
+_make_callable()

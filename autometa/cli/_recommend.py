@@ -1,0 +1,129 @@
+"""``autometa recommend DATA --target COL``: the ranked recommendations for a dataset."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "recommend",
+        help="recommend learners and hyperparameters for a dataset",
+        description="Rank the learners and hyperparameters of the knowledge base for a "
+        "CSV/TSV/parquet dataset (optionally compressed), with predicted normalized scores "
+        "(1 = the best configuration of the pool on similar datasets), their intervals, and "
+        "the reasons.",
+    )
+    p.add_argument("data", type=Path, help="CSV, TSV or parquet file (optionally compressed)")
+    p.add_argument("--target", required=True, help="name of the target column")
+    p.add_argument("--top-k", type=int, default=10, help="how many recommendations (10)")
+    p.add_argument("--metric", default=None, help="metric of the task (default: the model's)")
+    p.add_argument("--task", default="auto", choices=["auto", "classification", "regression"])
+    p.add_argument("--learners", default=None, help="comma-separated learner names to restrict to")
+    p.add_argument("--kb", default=None, help="a knowledge-base directory instead of the default")
+    p.add_argument("--model", default=None, help="a models directory instead of the default")
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    p.add_argument("--explain", action="store_true", help="explain the recommendations in words")
+    p.add_argument("--random-state", type=int, default=0)
+    p.set_defaults(func=_recommend)
+
+
+def _num(v: Any, digits: int = 3) -> str:
+    return "-" if v is None or not math.isfinite(float(v)) else f"{float(v):.{digits}f}"
+
+
+def _table(rec: Any) -> str:
+    frame = rec.to_frame()
+    rows = [("rank", "learner", "score", "interval", rec.metric[:18], "params")]
+    for _, r in frame.iterrows():
+        params = ", ".join(f"{k}={v!r}" for k, v in r["params"].items())
+        rows.append(
+            (
+                str(r["rank"]),
+                str(r["learner"]),
+                _num(r["score"]),
+                f"[{_num(r['score_low'], 2)}, {_num(r['score_high'], 2)}]",
+                _num(r["expected_metric"]),
+                params if len(params) <= 70 else params[:67] + "...",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row[:5], widths)) + "  " + row[5] for row in rows]
+    return "\n".join(lines)
+
+
+def _reasons(rec: Any) -> str:
+    lines = []
+    if len(rec.neighbours):
+        lines.append(f"nearest datasets: {rec.nearest_text()}")
+    if len(rec.drivers):
+        lines.append(
+            "stands out by: "
+            + ", ".join(
+                f"{r['name']} ({r['deviation']:+.1f} IQR)"
+                for _, r in rec.drivers.head(3).iterrows()
+            )
+        )
+    lines.append(
+        f"score: predicted normalized {rec.metric} (1 = best of the pool on similar datasets), "
+        f"interval mean +/- 1.96 std; '{rec.metric[:18]}' column: its raw value on the nearest "
+        f"datasets; model '{rec.model_name}'"
+    )
+    if rec.is_ood:
+        lines.append(
+            f"WARNING: out of distribution (score {rec.ood_score:.3g} > {rec.ood_threshold:.3g}): "
+            "the dataset is unlike the knowledge base; validate the recommendations."
+        )
+    return "\n".join(lines)
+
+
+def _recommend(args: argparse.Namespace) -> int:
+    from autometa._exceptions import OutOfDistributionWarning
+    from autometa._io import read_table, split_target
+    from autometa.recommend import recommend
+
+    X, y = split_target(read_table(args.data), args.target)
+    learners = [s.strip() for s in args.learners.split(",")] if args.learners else None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", OutOfDistributionWarning)
+        rec = recommend(
+            X,
+            y=y,
+            task=args.task,
+            metric=args.metric,
+            top_k=args.top_k,
+            learners=learners,
+            kb=args.kb,
+            model=args.model,
+            random_state=args.random_state,
+        )
+    for w in caught:
+        if not issubclass(w.category, OutOfDistributionWarning):
+            continue
+        print(f"autometa: warning: {w.message}", file=sys.stderr)
+    if args.format == "json":
+        print(json.dumps(rec.to_dict(), indent=2, default=str))
+    elif args.format == "csv":
+        frame = rec.to_frame()
+        frame["params"] = [json.dumps(p, sort_keys=True) for p in frame["params"]]
+        print(frame.to_csv(index=False), end="")
+    else:
+        print(
+            f"{len(rec)} recommendations for {args.data} ({rec.n_rows} rows, "
+            f"{rec.n_features} features, {rec.task}, metric {rec.metric}):\n"
+        )
+        print(_table(rec))
+        print()
+        print(_reasons(rec))
+        if args.explain:
+            print()
+            print(rec.explain())
+    if args.format != "table" and args.explain:
+        print(rec.explain(), file=sys.stderr)
+    return 0
