@@ -44,6 +44,7 @@ How it works
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import json
 import logging
@@ -113,7 +114,10 @@ def _subsample_positions(y: np.ndarray | None, n: int, max_rows: int, folds: int
         return np.sort(order[:max_rows])
     keys = y[order]
     counts = np.bincount(keys)
-    take = np.floor(counts * (max_rows / n)).astype(np.int64)
+    quota = counts * (max_rows / n)
+    take = np.floor(quota).astype(np.int64)
+    short = max_rows - int(take.sum())  # largest remainders first: exactly max_rows rows
+    take[np.argsort(-(quota - take), kind="stable")[:short]] += 1
     take = np.maximum(take, np.minimum(counts, folds))  # keep small classes usable
     by_class = order[np.argsort(keys, kind="stable")]
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
@@ -389,10 +393,8 @@ def _run_task(task: _Task) -> tuple[str, dict[str, Any], list[dict[str, Any]], s
         prep = _prepared(task.spec, task.folds, task.max_rows, task.seed)
         if prep.skip:
             return task.spec.dataset_id, prep.row, [], prep.skip
-        records = [
-            _evaluate(prep, Configuration.from_json(learner, params), task.time_limit)
-            for learner, params in task.configs
-        ]
+        configs = [Configuration.from_json(learner, params) for learner, params in task.configs]
+        records = [_evaluate(prep, c, task.time_limit) for c in configs if c.task == prep.task]
     return task.spec.dataset_id, prep.row, records, ""
 
 
@@ -832,6 +834,17 @@ def build_knowledge_base(
         handler.close()
 
 
+def _resolve_task(spec: DatasetSpec) -> DatasetSpec:
+    """A plain file given without a task gets the task inferred from its target."""
+    if spec.task != "auto":
+        return spec
+    try:
+        task = load_dataset(spec)[2]
+    except DataError:
+        return spec  # unreadable: skipped later with the reason
+    return dataclasses.replace(spec, task=task)
+
+
 def _build(
     specs: list[DatasetSpec],
     out: Path,
@@ -855,9 +868,8 @@ def _build(
     from joblib import Parallel, delayed, parallel_config
 
     started = time.time()
+    specs = [_resolve_task(s) for s in specs]
     tasks_of_data = {s.task for s in specs if s.task != "auto"} or {"classification"}
-    if any(s.task == "auto" for s in specs):
-        tasks_of_data = {"classification", "regression"}
     configs = _pool(learners, tasks_of_data, configs_per_learner, seed)
     by_task: dict[str, list[Configuration]] = {}
     for c in configs:
@@ -899,10 +911,7 @@ def _build(
             mf_values[spec.dataset_id] = mf["values"]
 
     def planned(spec: DatasetSpec) -> list[Configuration]:
-        task = dataset_rows.get(spec.dataset_id, {}).get("task", spec.task)
-        if task == "auto":  # a file whose task is not known yet: both pools until read
-            return configs
-        return by_task.get(task, [])
+        return by_task.get(spec.task, [])
 
     # The work list: dataset by dataset, so that worker caches hit.
     work: list[Any] = []
