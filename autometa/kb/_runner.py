@@ -84,8 +84,19 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 PLAN_VERSION = 1
+# Version of the evaluation protocol (subsampling, splits, metrics). Runs of different
+# protocols are not comparable; a build cannot be resumed across versions.
+PROTOCOL_VERSION = 1
 # Settings that change the values of runs: resuming with other values is an error.
-_PLAN_KEYS = ("configs_per_learner", "folds", "max_rows", "seed", "time_limit", "learners")
+_PLAN_KEYS = (
+    "protocol",
+    "configs_per_learner",
+    "folds",
+    "max_rows",
+    "seed",
+    "time_limit",
+    "learners",
+)
 _METRIC_NAMES = tuple(METRICS)
 
 
@@ -107,17 +118,19 @@ class _Prepared:
 
 
 def _subsample_positions(y: np.ndarray | None, n: int, max_rows: int, folds: int, seed: int):
-    """Sorted positions of a deterministic subsample (stratified when ``y`` is given)."""
+    """Sorted positions of a deterministic subsample (stratified when ``y`` is given).
+
+    Each class keeps ``floor(count * max_rows / n)`` rows (at least ``min(count, folds)``),
+    so a stratified subsample has between ``max_rows - n_classes`` and about ``max_rows``
+    rows. Changing this changes every run: bump :data:`PROTOCOL_VERSION` with it.
+    """
     rng = np.random.default_rng(seed)
     order = rng.permutation(n)
     if y is None:
         return np.sort(order[:max_rows])
     keys = y[order]
     counts = np.bincount(keys)
-    quota = counts * (max_rows / n)
-    take = np.floor(quota).astype(np.int64)
-    short = max_rows - int(take.sum())  # largest remainders first: exactly max_rows rows
-    take[np.argsort(-(quota - take), kind="stable")[:short]] += 1
+    take = np.floor(counts * (max_rows / n)).astype(np.int64)
     take = np.maximum(take, np.minimum(counts, folds))  # keep small classes usable
     by_class = order[np.argsort(keys, kind="stable")]
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
@@ -478,6 +491,7 @@ class _WorkDir:
         plan_path = self.path / "plan.json"
         if plan_path.exists():
             old = json.loads(plan_path.read_text())
+            old.setdefault("protocol", 1)  # plans written before the key existed
             differences = [
                 f"{key}: {old.get(key)!r} before, {plan.get(key)!r} now"
                 for key in _PLAN_KEYS
@@ -875,6 +889,7 @@ def _build(
     for c in configs:
         by_task.setdefault(c.task, []).append(c)
     settings = {
+        "protocol": PROTOCOL_VERSION,
         "configs_per_learner": configs_per_learner,
         "folds": folds,
         "max_rows": max_rows,
