@@ -1,0 +1,154 @@
+"""MetaClassifier and MetaRegressor: the scikit-learn contract and the meta-learning."""
+
+from __future__ import annotations
+
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from recommend._tiny import tiny_kb, tiny_model
+from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
+from sklearn.datasets import make_classification, make_regression
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from autometa import MetaClassifier, MetaRegressor, ParameterError
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+def _estimators():
+    kb = tiny_kb()
+    return [
+        MetaClassifier(kb=kb, model=tiny_model("classification")),
+        MetaRegressor(kb=kb, model=tiny_model("regression")),
+    ]
+
+
+@parametrize_with_checks(_estimators())
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.fixture(scope="module")
+def mixed():
+    X, y = make_classification(
+        n_samples=120, n_features=4, n_informative=3, n_redundant=0, random_state=0
+    )
+    df = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    df["city"] = pd.Series(np.random.default_rng(0).choice(["x", "y", "z"], 120), dtype="category")
+    df["note"] = np.random.default_rng(1).choice(["p", "q"], 120).astype(object)
+    df.loc[::5, "b"] = np.nan
+    return df, pd.Series(np.where(y == 1, "pos", "neg"))
+
+
+def test_zero_shot_fits_first_recommendation(mixed, kb):
+    X, y = mixed
+    clf = MetaClassifier(kb=kb).fit(X, y)
+    assert clf.best_learner_ == clf.recommendation_[0].learner
+    assert clf.best_params_ == dict(clf.recommendation_[0].params)
+    assert list(clf.classes_) == ["neg", "pos"]
+    assert clf.n_features_in_ == 6 and list(clf.feature_names_in_) == list(X.columns)
+    assert clf.score(X, y) > 0.7
+    assert not hasattr(clf, "cv_results_")
+    assert clf.meta_features_["general.n_instances"] == 120
+
+
+def test_candidates_are_cross_validated(mixed, kb):
+    X, y = mixed
+    clf = MetaClassifier(kb=kb, n_candidates=3, cv=3).fit(X, y)
+    res = clf.cv_results_
+    assert len(res) == 3 and list(res["rank"]) == [1, 2, 3]
+    best = res.loc[res["mean_test_score"].idxmax()]
+    assert clf.best_learner_ == best["learner"] and clf.best_params_ == best["params"]
+
+
+def test_time_budget_stops_after_first_candidate(mixed, kb):
+    X, y = mixed
+    clf = MetaClassifier(kb=kb, n_candidates=5, cv=3, time_budget=1e-9).fit(X, y)
+    assert len(clf.cv_results_) == 1
+
+
+def test_regressor_and_delegation(kb):
+    X, y = make_regression(n_samples=80, n_features=5, noise=1.0, random_state=0)
+    reg = MetaRegressor(kb=kb).fit(X, y)
+    assert reg.predict(X).shape == (80,)
+    assert not hasattr(reg, "predict_proba")
+    assert reg.score(X, y) > 0.3
+
+
+def test_works_in_pipeline_column_transformer_grid_search(mixed, kb):
+    X, y = mixed
+    num = ["a", "b", "c", "d"]
+    ct = ColumnTransformer([("num", StandardScaler(), num)], remainder="passthrough")
+    ct.set_output(transform="pandas")
+    pipe = make_pipeline(ct, MetaClassifier(kb=kb))
+    assert pipe.fit(X, y).score(X, y) > 0.6
+    scores = cross_val_score(MetaClassifier(kb=kb), X, y, cv=3)
+    assert scores.shape == (3,)
+    grid = GridSearchCV(MetaClassifier(kb=kb), {"top_k": [1, 3]}, cv=2).fit(X, y)
+    assert grid.best_params_["top_k"] in (1, 3)
+
+
+def test_clone_and_pickle(mixed, kb):
+    X, y = mixed
+    clf = MetaClassifier(kb=kb, n_candidates=2, cv=2)
+    assert clone(clf).get_params()["n_candidates"] == 2
+    clf.fit(X, y)
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(again.predict(X), clf.predict(X))
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        (
+            {"top_k": 0},
+            r"The 'top_k' parameter of MetaClassifier must be an int >= 1. Got 0 instead.",
+        ),
+        (
+            {"n_candidates": 1.5},
+            r"The 'n_candidates' parameter of MetaClassifier must be an int >= 1. Got 1.5 instead.",
+        ),
+        (
+            {"time_budget": -1},
+            r"The 'time_budget' parameter of MetaClassifier must be a number > 0 or None. Got -1 instead.",
+        ),
+        (
+            {"random_state": "x"},
+            r"The 'random_state' parameter of MetaClassifier must be an int or None. Got 'x' instead.",
+        ),
+        ({"metric": "r2"}, r"The 'metric' parameter of MetaClassifier must be one of"),
+        (
+            {"learners": ["Nope"]},
+            r"Unknown classification learner\(s\) \['Nope'\] in the 'learners' parameter of MetaClassifier",
+        ),
+    ],
+)
+def test_parameter_errors(mixed, kb, params, match):
+    X, y = mixed
+    with pytest.raises(ParameterError, match=match):
+        MetaClassifier(kb=kb, **params).fit(X, y)
+
+
+def test_failed_split_falls_back_to_zero_shot(kb):
+    X = np.random.default_rng(0).normal(size=(4, 3))
+    y = np.array([0, 1, 0, 1])
+    with pytest.warns(UserWarning, match="cannot cross-validate the candidates"):
+        clf = MetaClassifier(kb=kb, n_candidates=3, cv=5).fit(X, y)
+    assert clf.best_learner_ == clf.recommendation_[0].learner
+
+
+def test_ood_warning_reaches_the_user(kb):
+    from autometa import OutOfDistributionWarning
+
+    X, y = make_classification(n_samples=60, n_features=30, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        MetaClassifier(kb=kb).fit(X * 1e4, y)
+    assert any(issubclass(w.category, OutOfDistributionWarning) for w in caught)
