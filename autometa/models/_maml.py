@@ -41,7 +41,7 @@ __all__ = ["WarmStartSurrogate", "pairwise_loss"]
 
 logger = logging.getLogger(__name__)
 
-_ACQUISITIONS = ("ucb", "mean")
+_ACQUISITIONS = ("ucb", "ei", "mean")
 
 
 def pairwise_loss(
@@ -87,9 +87,13 @@ class WarmStartSurrogate(Surrogate):
         Epochs of meta-training after the surrogate's ordinary training (``epochs``).
     max_support : int, default=12
         Support sizes are drawn uniformly in ``[2, max_support]`` during meta-training.
-    acquisition : {"ucb", "mean"}, default="ucb"
-        How :meth:`rank` orders the unobserved configurations: ensemble mean plus ``beta``
-        standard deviations, or the mean alone.
+    acquisition : {"ei", "ucb", "mean"}, default="ei"
+        How :meth:`rank` orders the unobserved configurations. ``"ei"``: the expected
+        improvement over the best trial so far, averaged over the ensemble members (each
+        member's improvement over its own prediction for that trial; before any finite
+        trial, the upper confidence bound); ``"ucb"``: ensemble mean plus ``beta``
+        standard deviations; ``"mean"``: the mean alone. ``"ei"`` had the lowest regret at
+        k = 5, 10 and 25 in ``benchmarks/maml_adaptation.py``'s synthetic lodo check.
     beta : float, default=0.5
         Weight of the standard deviation in the upper confidence bound.
     n_members, hidden, dim, epochs, batch_size, learning_rate, weight_decay, temperature,
@@ -107,7 +111,7 @@ class WarmStartSurrogate(Surrogate):
         inner_lr: float = 0.5,
         meta_epochs: int = 60,
         max_support: int = 12,
-        acquisition: str = "ucb",
+        acquisition: str = "ei",
         beta: float = 0.5,
         n_members: int = 5,
         hidden: int = 64,
@@ -420,20 +424,35 @@ class WarmStartSurrogate(Surrogate):
         """Configurations to try next on one dataset, adapting to the ``observed`` trials.
 
         The model adapts to ``observed`` (raw values, larger = better) as in :meth:`adapt`,
-        then orders the unobserved configurations by the acquisition (``"ucb"``: ensemble
-        mean + ``beta`` x standard deviation; ``"mean"``).
+        then orders the unobserved configurations by the acquisition (see the class
+        parameters ``acquisition`` and ``beta``).
         """
         self._check_fitted()
         frame = as_frame(metafeatures, type(self).__name__)
         model = self.adapt(frame, observed) if observed else self
         s = model._member_scores(frame)[:, 0, :]
         score = s.mean(0)
-        if self.acquisition == "ucb" and s.shape[0] > 1:
+        ids = self.config_ids_ or []
+        best = self._best_observed(observed)
+        if self.acquisition == "ei" and best is not None:
+            # each member's improvement over its own prediction for the best trial so far
+            improvement = (s - s[:, best : best + 1]).clamp(min=0).mean(0)
+            score = improvement + 1e-6 * score
+        elif self.acquisition in ("ucb", "ei") and s.shape[0] > 1:
             score = score + float(self.beta) * s.std(0, unbiased=False)
         order = np.argsort(-score.cpu().numpy(), kind="stable")
         seen = set(observed or ())
-        ids = self.config_ids_ or []
         return [ids[i] for i in order if ids[i] not in seen]
+
+    def _best_observed(self, observed: Mapping[str, float] | None) -> int | None:
+        """Position of the best finite observed trial in the pool, if any."""
+        pos = {cid: i for i, cid in enumerate(self.config_ids_ or [])}
+        finite = {
+            c: float(v)
+            for c, v in (observed or {}).items()
+            if c in pos and v is not None and np.isfinite(float(v))
+        }
+        return pos[max(finite, key=finite.__getitem__)] if finite else None
 
     # -- persistence --------------------------------------------------------------------------
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -122,9 +124,23 @@ def test_rank_adapts_and_leaves_out_observed(split, fitted):
     obs = observe(data, d, 5, seed=3)
     order = fitted.rank(mf, obs)
     assert len(order) == len(data.config_ids) - 5 and not set(order) & set(obs)
+    # expected improvement over the best trial, member by member
+    members = fitted.adapt(mf, obs)._member_scores(mf.to_frame().T)[:, 0, :].numpy()
+    best = data.config_ids.index(max(obs, key=obs.get))
+    ei = pd.Series(np.clip(members - members[:, [best]], 0, None).mean(0), data.config_ids)
+    assert ei[order[0]] == pytest.approx(ei.drop(list(obs)).max())
+
+
+def test_ucb_acquisition(split, fitted):
+    data, _, held_out = split
+    d = held_out[2]
+    mf = data.metafeatures.loc[d]
+    obs = observe(data, d, 5, seed=3)
+    ucb_model = copy.copy(fitted)
+    ucb_model.acquisition = "ucb"
     adapted = fitted.adapt(mf, obs).predict(mf)
     ucb = adapted.mean.iloc[0] + fitted.beta * adapted.std.iloc[0]
-    assert order[0] == ucb.drop(list(obs)).idxmax()
+    assert ucb_model.rank(mf, obs)[0] == ucb.drop(list(obs)).idxmax()
 
 
 def test_determinism_and_save_load_of_base_and_adapted_models(split, fitted, tmp_path):
@@ -162,9 +178,9 @@ def test_errors(split, fitted):
     mf = data.metafeatures.loc[[held_out[0]]]
     with pytest.raises(
         ParameterError,
-        match=r"'acquisition' parameter of WarmStartSurrogate must be one of \['ucb', 'mean'\]",
+        match=r"'acquisition' parameter of WarmStartSurrogate must be one of \['ucb', 'ei', 'mean'\]",
     ):
-        WarmStartSurrogate(acquisition="ei").fit(data)
+        WarmStartSurrogate(acquisition="pi").fit(data)
     with pytest.raises(
         ParameterError, match=r"'max_support' parameter of WarmStartSurrogate must be an int >= 2"
     ):
