@@ -400,9 +400,12 @@ class _Task:
 
 def _run_task(task: _Task) -> tuple[str, dict[str, Any], list[dict[str, Any]], str]:
     """Worker side: ``(dataset_id, dataset row, run records, skip reason)``."""
+    from joblib import parallel_config
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=1):
+    # Sequential inner joblib calls (ColumnTransformer, ...): on a Dask worker they would
+    # otherwise be sent back to the cluster and wait for the busy worker threads forever.
+    with threadpool_limits(limits=1), parallel_config(backend="sequential"):
         prep = _prepared(task.spec, task.folds, task.max_rows, task.seed)
         if prep.skip:
             return task.spec.dataset_id, prep.row, [], prep.skip
@@ -429,10 +432,15 @@ def compute_metafeatures(spec: DatasetSpec, *, random_state: int = 0) -> pd.Seri
     except ImportError:  # pragma: no cover - the package ships with autometa
         logger.warning("The metafeatures package cannot be imported; no meta-features stored.")
         return pd.Series(dtype=np.float64)
+    from joblib import parallel_config
     from threadpoolctl import threadpool_limits
 
     X, y, task = load_dataset(spec)
-    with threadpool_limits(limits=1), warnings.catch_warnings():
+    with (
+        threadpool_limits(limits=1),
+        parallel_config(backend="sequential"),
+        warnings.catch_warnings(),
+    ):
         warnings.simplefilter("ignore")
         values = metafeatures.extract(X, y, task=task, random_state=random_state)
     return pd.Series(values, dtype=np.float64)

@@ -283,6 +283,7 @@ def _journal(path: Path) -> dict[tuple[str, str], dict]:
     return out
 
 
+@pytest.mark.slow
 def test_a_killed_build_resumes_with_nothing_lost_or_duplicated(data_dir, tmp_path):
     out = tmp_path / "kb"
     journal = tmp_path / "kb.build" / "journal.jsonl"
