@@ -501,6 +501,7 @@ def run_lodo(
     seeds: int = 5,
     k_max: int = 50,
     n_jobs: int = 1,
+    min_coverage: float = 0.5,
     progress: bool = False,
 ) -> LodoResult:
     """Evaluate meta-models leaving one family of datasets out at a time.
@@ -525,6 +526,11 @@ def run_lodo(
         Trials simulated per held-out dataset.
     n_jobs : int, default=1
         Families evaluated in parallel (joblib; -1 for all cores).
+    min_coverage : float, default=0.5
+        Datasets with fewer than this share of the pool evaluated (run, failed or timed
+        out; never-evaluated cells would count as the worst score) are left out of both
+        fitting and evaluation, with a warning. It matters for knowledge bases still being
+        built; the default knowledge base is dense.
     progress : bool, default=False
         Show a progress bar over families on stderr.
 
@@ -550,8 +556,18 @@ def run_lodo(
         from autometa.kb import KnowledgeBase
 
         data = KnowledgeBase.default()
+    if (
+        isinstance(min_coverage, bool)
+        or not isinstance(min_coverage, (int, float))
+        or not (0.0 <= min_coverage <= 1.0)
+    ):
+        raise ParameterError(
+            "The 'min_coverage' parameter of run_lodo must be a float in [0, 1]. Got "
+            f"{min_coverage!r} instead."
+        )
     datas = []
     for d in _task_datas(data, metric, tasks):
+        d = _drop_sparse(d, float(min_coverage))
         n_families = d.families.nunique()
         if n_families >= 2:
             datas.append(d)
@@ -614,6 +630,22 @@ def run_lodo(
         k_max=k_max,
         settings={"n_jobs": n_jobs, "seconds": elapsed, "n_families": len(jobs)},
     )
+
+
+def _drop_sparse(data: TaskData, min_coverage: float) -> TaskData:
+    coverage = data.scores.notna().mean(axis=1)
+    sparse = list(coverage.index[coverage < min_coverage])
+    if not sparse:
+        return data
+    shown = ", ".join(f"{d} ({coverage[d]:.0%})" for d in sparse[:5])
+    more = f" and {len(sparse) - 5} more" if len(sparse) > 5 else ""
+    warnings.warn(
+        f"{len(sparse)} {data.task} dataset(s) have fewer than {min_coverage:.0%} of the "
+        f"{data.scores.shape[1]} configurations evaluated and are left out: {shown}{more}.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return data.without(sparse)
 
 
 def _resolve_methods(methods: Iterable[str | Method] | None) -> list[Method]:

@@ -59,6 +59,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--n-jobs", type=int, default=1, help="families in parallel (default: 1; -1 = all)"
     )
     lodo.add_argument(
+        "--min-coverage",
+        type=float,
+        default=0.5,
+        help="leave out datasets with a smaller share of the pool evaluated (default: 0.5)",
+    )
+    lodo.add_argument(
         "--out", type=Path, default=Path("."), help="output directory (default: current)"
     )
     lodo.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -86,6 +92,7 @@ def _lodo(args: argparse.Namespace) -> int:
         seeds=args.seeds,
         k_max=args.k_max,
         n_jobs=args.n_jobs,
+        min_coverage=args.min_coverage,
         progress=not args.no_progress,
     )
     out: Path = args.out

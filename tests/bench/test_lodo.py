@@ -287,6 +287,22 @@ def test_parameter_errors(kwargs: dict[str, Any], match: str) -> None:
         run_lodo(make_task_data(n_datasets=4), **kwargs)
 
 
+def test_datasets_mostly_never_evaluated_are_left_out_with_a_warning() -> None:
+    data = hand_data([[1.0, 0.0, 0.5], [0.0, 1.0, np.nan], [np.nan, np.nan, 1.0], [0.2, 1.0, 0.0]])
+    Recorder.fitted_on.clear()
+    rec = Method("rec", lambda seed: Recorder(), deterministic=True)
+    with pytest.warns(UserWarning, match=r"1 classification dataset\(s\) have fewer than 50% .*d2"):
+        result = run_lodo(data, methods=[rec], seeds=1, k_max=3)
+    assert set(result.curves["dataset_id"]) == {"d0", "d1", "d3"}
+    assert all("d2" not in fitted for fitted in Recorder.fitted_on)
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5, "half"])
+def test_min_coverage_must_be_a_share(bad) -> None:
+    with pytest.raises(ParameterError, match="The 'min_coverage' parameter of run_lodo must be"):
+        run_lodo(make_task_data(n_datasets=4), methods=["sbs"], min_coverage=bad)
+
+
 def test_data_of_the_wrong_type_is_an_error() -> None:
     with pytest.raises(ParameterError, match="must be a KnowledgeBase, a TaskData or a list"):
         run_lodo({"not": "data"}, methods=["sbs"])
