@@ -1,15 +1,27 @@
-"""Shared fixtures: a tiny in-memory knowledge base factory (``make_kb``)."""
+"""Shared fixtures: a tiny in-memory knowledge base factory (``make_kb``).
+
+The tests run with one thread per native thread pool (OpenMP, BLAS): the fits in tests
+are tiny, and several threads per process only add spin-waiting, which on a loaded
+2-core machine makes a 0.05 s HistGradientBoosting fit take seconds.
+"""
 
 from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 import pytest
+from threadpoolctl import threadpool_limits
 
-from autometa.kb import KnowledgeBase, metrics_for
-from autometa.learners import learners_for
+threadpool_limits(1)
+
+from autometa.kb import KnowledgeBase, metrics_for  # noqa: E402
+from autometa.learners import learners_for  # noqa: E402
 
 _LEARNERS = {
     "classification": ("LogisticRegression", "DecisionTreeClassifier"),
