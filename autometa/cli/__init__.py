@@ -26,6 +26,7 @@ _COMMAND_MODULES = (
     "autometa.cli._bench",
     "autometa.cli._models",
     "autometa.cli._recommend",
+    "autometa.cli._tune",
 )
 
 

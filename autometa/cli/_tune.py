@@ -1,0 +1,274 @@
+"""``autometa tune DATA --target COL --n-trials N``: a warm-started Optuna study.
+
+The study is Optuna's own (``--storage`` is any Optuna storage URL, so ``optuna-dashboard``
+and a later ``--study-name`` run resume it); its objective is the cross-validated score of
+the pipeline that :func:`autometa.optuna.suggest` builds from the trial (a learner and its
+hyperparameters). autometa's part: the first trials are its recommendations
+(:func:`autometa.optuna.warm_start`), and ``--sampler meta`` replaces TPE by
+:class:`autometa.optuna.MetaSampler`.
+
+The meta-model: ``--model DIR`` (a models directory written by ``autometa models train``),
+else ``--kb DIR`` (nearest datasets of that knowledge base, fitted on the fly), else the
+shipped default models.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import warnings
+from pathlib import Path
+from typing import Any
+
+from autometa._exceptions import DataError, ParameterError
+
+logger = logging.getLogger(__name__)
+
+# The knowledge base's metric names -> (scikit-learn scorer, sign that turns it back).
+_SCORERS = {
+    "accuracy": ("accuracy", 1.0),
+    "balanced_accuracy": ("balanced_accuracy", 1.0),
+    "roc_auc": ("roc_auc_ovr", 1.0),
+    "log_loss": ("neg_log_loss", -1.0),
+    "r2": ("r2", 1.0),
+    "rmse": ("neg_root_mean_squared_error", -1.0),
+    "mae": ("neg_mean_absolute_error", -1.0),
+}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "tune",
+        help="tune a pipeline on a dataset with an Optuna study warm-started by autometa",
+        description="Run an Optuna study on a CSV/TSV/parquet dataset (optionally compressed). "
+        "Each trial picks a learner of autometa's registry and its hyperparameters; its value "
+        "is the cross-validated score of that pipeline. The first trials are autometa's "
+        "recommendations (--warm-start), and --sampler meta uses autometa's meta-learned "
+        "sampler instead of TPE. Prints the best trial and its pipeline.",
+    )
+    p.add_argument("data", type=Path, help="CSV, TSV or parquet file (optionally compressed)")
+    p.add_argument("--target", required=True, help="name of the target column")
+    p.add_argument("--n-trials", type=int, required=True, help="number of trials to run")
+    p.add_argument(
+        "--storage",
+        default=None,
+        help="Optuna storage URL, e.g. sqlite:///tune.db (default: in memory)",
+    )
+    p.add_argument(
+        "--study-name",
+        default=None,
+        help="study name; an existing study of that name in --storage is resumed",
+    )
+    p.add_argument(
+        "--sampler",
+        choices=["meta", "tpe"],
+        default="tpe",
+        help="meta: autometa's MetaSampler; tpe: Optuna's TPESampler (default)",
+    )
+    p.add_argument(
+        "--warm-start",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="enqueue autometa's recommendations as the first trials (default: on)",
+    )
+    p.add_argument(
+        "--warm-trials",
+        type=int,
+        default=10,
+        help="how many recommendations to enqueue (10, at most --n-trials)",
+    )
+    p.add_argument(
+        "--metric",
+        default=None,
+        help=f"metric to optimize: {', '.join(_SCORERS)} (default: balanced_accuracy or r2)",
+    )
+    p.add_argument("--cv", type=int, default=5, help="cross-validation folds (5)")
+    p.add_argument("--timeout", type=float, default=None, help="stop after this many seconds")
+    p.add_argument("--learners", default=None, help="comma-separated learner names to tune")
+    p.add_argument("--task", default="auto", choices=["auto", "classification", "regression"])
+    p.add_argument("--kb", default=None, help="a knowledge-base directory instead of the default")
+    p.add_argument("--model", default=None, help="a models directory instead of the default")
+    p.add_argument("--seed", type=int, default=0, help="seeds the sampler and the CV split (0)")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(func=_tune)
+
+
+def _option_int(value: Any, option: str, low: int) -> int:
+    if value < low:
+        raise ParameterError(f"The '{option}' option must be an int >= {low}. Got {value} instead.")
+    return int(value)
+
+
+def _metric(name: str | None, task: str) -> str:
+    from autometa.kb import DEFAULT_METRIC, metrics_for
+
+    if name is None:
+        return DEFAULT_METRIC[task]
+    allowed = metrics_for(task)
+    if name not in allowed:
+        raise ParameterError(
+            f"The '--metric' option must be one of {allowed} for {task}. Got {name!r} instead."
+        )
+    return name
+
+
+def _meta_model(args: argparse.Namespace, task: str, metric: str) -> tuple[Any, Any]:
+    """(meta-model or None for the shipped one, knowledge base or None)."""
+    from autometa.kb import KnowledgeBase
+    from autometa.models import NearestDatasets, TaskData, load_default_model
+
+    kb = KnowledgeBase.load(args.kb) if args.kb else None
+    if args.model:
+        return load_default_model(task, "ranker", Path(args.model)), kb
+    if kb is not None:
+        logger.info("fitting nearest datasets on %s for %s", args.kb, metric)
+        return NearestDatasets().fit(TaskData.from_kb(kb, task, metric)), kb
+    return None, None
+
+
+def _tune(args: argparse.Namespace) -> int:
+    import numpy as np
+    import optuna
+    from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
+
+    import metafeatures
+    from autometa._io import read_table, split_target
+    from autometa.kb import METRICS
+    from autometa.optuna import MetaSampler, suggest, warm_start
+    from autometa.optuna._common import resolve_model, resolve_task
+    from autometa.optuna._space import resolve_learners
+
+    n_trials = _option_int(args.n_trials, "--n-trials", 1)
+    cv = _option_int(args.cv, "--cv", 2)
+    warm_trials = _option_int(args.warm_trials, "--warm-trials", 1)
+    if args.timeout is not None and not args.timeout > 0:
+        raise ParameterError(
+            f"The '--timeout' option must be a number of seconds > 0. Got {args.timeout} instead."
+        )
+    X, y = split_target(read_table(args.data), args.target)
+    if y.isna().any():
+        raise DataError(
+            f"The target column '{args.target}' has {int(y.isna().sum())} missing value(s). "
+            "Drop those rows first."
+        )
+    task = resolve_task(None if args.task == "auto" else args.task, y, "tune")
+    metric = _metric(args.metric, task)
+    if task == "classification":
+        smallest = int(y.value_counts().min())
+        if smallest < cv:
+            raise DataError(
+                f"The least populated class of '{args.target}' has {smallest} member(s), fewer "
+                f"than --cv {cv} folds. Pass a smaller --cv or drop the rare classes."
+            )
+        splitter: Any = StratifiedKFold(cv, shuffle=True, random_state=args.seed)
+    else:
+        if len(y) < cv:
+            raise DataError(f"The data has {len(y)} rows, fewer than --cv {cv} folds.")
+        splitter = KFold(cv, shuffle=True, random_state=args.seed)
+    names = [s.strip() for s in args.learners.split(",")] if args.learners else None
+    learners = [lrn.name for lrn in resolve_learners(names, task, owner="tune")]
+    model, kb = _meta_model(args, task, metric)
+    model = resolve_model(model, task, "tune")
+    scorer, sign = _SCORERS[metric]
+    if metric == "roc_auc" and y.nunique() == 2:
+        scorer = "roc_auc"
+    direction = "maximize" if METRICS[metric].greater_is_better else "minimize"
+
+    if args.verbose == 0:
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mf = metafeatures.extract(X, y, task=task)
+    if args.sampler == "meta":
+        sampler: optuna.samplers.BaseSampler = MetaSampler(
+            metafeatures=mf, task=task, model=model, kb=kb, learners=learners, seed=args.seed
+        )
+    else:
+        sampler = optuna.samplers.TPESampler(seed=args.seed)
+    study = optuna.create_study(
+        storage=args.storage,
+        study_name=args.study_name,
+        direction=direction,
+        sampler=sampler,
+        load_if_exists=args.study_name is not None,
+    )
+    if study.direction.name.lower() != direction:
+        raise ParameterError(
+            f"The study '{study.study_name}' in {args.storage} is to {study.direction.name.lower()}"
+            f", but --metric {metric} is to {direction}. Pass another --study-name or --metric."
+        )
+    if args.warm_start:
+        warm_start(
+            study,
+            n_trials=min(warm_trials, n_trials),
+            learners=learners,
+            kb=kb,
+            model=model,
+            task=task,
+            metafeatures=mf,
+        )
+
+    def objective(trial: optuna.Trial) -> float:
+        pipe = suggest(trial, learners, task=task, random_state=args.seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            scores = cross_val_score(pipe, X, y, cv=splitter, scoring=scorer, error_score=np.nan)
+        value = sign * float(np.mean(scores))
+        if not math.isfinite(value):
+            raise optuna.TrialPruned(f"the pipeline failed on at least one of the {cv} folds")
+        return value
+
+    waiting = optuna.trial.TrialState.WAITING
+    before = {t.number for t in study.get_trials(deepcopy=False) if t.state != waiting}
+    study.optimize(objective, n_trials=n_trials, timeout=args.timeout, show_progress_bar=True)
+    trials = [t for t in study.trials if t.number not in before and t.state != waiting]
+    n_warm = sum(t.user_attrs.get("autometa:source") == "warm_start" for t in trials)
+    n_done = sum(t.state == optuna.trial.TrialState.COMPLETE for t in trials)
+    n_failed = len(trials) - n_done
+    done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    if not done:
+        raise DataError(
+            f"No trial completed: every pipeline failed in cross-validation on '{args.data}'. "
+            "Run with -v to see the errors."
+        )
+    best = study.best_trial
+    learner = str(best.params.get("learner", learners[0]))
+    prefix = f"{learner}__"
+    params = {k[len(prefix) :]: v for k, v in best.params.items() if k.startswith(prefix)}
+    pipe = suggest(optuna.trial.FixedTrial(best.params), learners, task=task)
+    estimator = pipe.steps[-1][1]
+    if args.format == "json":
+        out = {
+            "study_name": study.study_name,
+            "storage": args.storage,
+            "metric": metric,
+            "direction": direction,
+            "cv": cv,
+            "n_trials": len(trials),
+            "n_warm_started": n_warm,
+            "n_failed": n_failed,
+            "best_trial": best.number,
+            "best_value": best.value,
+            "learner": learner,
+            "params": params,
+            "estimator": repr(estimator),
+        }
+        print(json.dumps(out, indent=2, default=str))
+        return 0
+    where = f" in {args.storage}" if args.storage else ""
+    print(
+        f"study '{study.study_name}'{where}: {len(trials)} trial(s) run "
+        f"({n_warm} warm-started by autometa, {n_failed} failed), sampler {args.sampler}"
+    )
+    source = best.user_attrs.get("autometa:source") or best.system_attrs.get("autometa:phase")
+    origin = f", from autometa's {source}" if source else ""
+    print(
+        f"best trial #{best.number}{origin}: {metric} {best.value:.4f} ({cv}-fold CV, {direction})"
+    )
+    print(f"learner: {learner}")
+    for key, value in params.items():
+        print(f"  {key} = {value!r}")
+    print(f"pipeline: {estimator!r}")
+    return 0
