@@ -16,6 +16,7 @@ float64 and categorical columns to integer codes only on this subsample.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -108,7 +109,16 @@ class PreparedData:
         return int(self.num.shape[0])
 
 
-def _as_frame(X: object) -> pd.DataFrame:
+def _check_shape(shape: tuple[int, ...]) -> None:
+    if shape[0] == 0 or shape[1] == 0:
+        raise MetaFeatureError(
+            f"X must have at least 1 row and 1 column. Got shape {shape} instead; "
+            f"pass a non-empty table."
+        )
+
+
+def _as_frame(X: object) -> pd.DataFrame | np.ndarray:
+    """X as a DataFrame, or as a 2-d float64 ndarray for numeric (non-bool) arrays."""
     if isinstance(X, pd.DataFrame):
         frame = X
     elif isinstance(X, pd.Series):
@@ -123,17 +133,25 @@ def _as_frame(X: object) -> pd.DataFrame:
                 f"(n_samples, n_features)). Got an array with {arr.ndim} dimensions "
                 f"instead; reshape it to 2 dimensions."
             )
+        if arr.dtype.kind in "iuf":
+            _check_shape(arr.shape)
+            return arr.astype(np.float64, copy=False)
         frame = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
-    if frame.shape[0] == 0 or frame.shape[1] == 0:
-        raise MetaFeatureError(
-            f"X must have at least 1 row and 1 column. Got shape {frame.shape} instead; "
-            f"pass a non-empty table."
-        )
+    _check_shape(frame.shape)
     return frame
 
 
-def _column_kind(s: pd.Series) -> str:
-    dt = s.dtype
+def _dtype_kind(dt: object) -> str:
+    """'numeric', 'datetime', 'bool', 'category' or 'object' for a column dtype."""
+    if isinstance(dt, np.dtype):  # fast path: plain numpy dtypes
+        k = dt.kind
+        if k in "iuf":
+            return "numeric"
+        if k == "b":
+            return "bool"
+        if k in "mM":
+            return "datetime"
+        return "object"
     if isinstance(dt, pd.CategoricalDtype):
         return "category"
     if pd.api.types.is_bool_dtype(dt):
@@ -143,6 +161,10 @@ def _column_kind(s: pd.Series) -> str:
     if pd.api.types.is_numeric_dtype(dt) and not pd.api.types.is_complex_dtype(dt):
         return "numeric"
     return "object"
+
+
+def _column_kind(s: pd.Series) -> str:
+    return _dtype_kind(s.dtype)
 
 
 def _datetime_days(s: pd.Series) -> np.ndarray:
@@ -190,6 +212,226 @@ def _subsample(
     return np.sort(np.concatenate(parts))
 
 
+@dataclass(frozen=True)
+class _Target:
+    task: str
+    mask: np.ndarray | None  # non-missing target values (None without a target)
+    classes: np.ndarray | None
+    class_counts: np.ndarray | None
+    codes: np.ndarray | None  # class codes on the full data, -1 for missing
+    values: np.ndarray | None  # regression target on the full data, NaN for missing
+    autocorrelation: float
+
+
+def _numpy_target(y: object) -> np.ndarray | None:
+    """``y`` as a 1-d array when it is numpy-backed bool or real numbers, else None."""
+    if isinstance(y, pd.Series):
+        dt = y.dtype
+        if isinstance(dt, np.dtype) and dt.kind in "biuf":
+            return y.to_numpy()
+        return None
+    if isinstance(y, np.ndarray) and y.dtype.kind in "biuf":
+        return y.reshape(-1) if y.ndim > 1 else y
+    return None
+
+
+def _check_target_length(size: int, n: int) -> None:
+    if size != n:
+        raise MetaFeatureError(
+            f"y must have as many values as X has rows. Got {size} target "
+            f"values for {n} rows instead; pass the target of the same rows."
+        )
+
+
+_ALL_MISSING = (
+    "y must have at least one non-missing value. Got a target that is all "
+    "missing instead; pass the target column, or y=None for unsupervised "
+    "meta-features."
+)
+
+
+def _finish_target(
+    task: str, mask: np.ndarray, codes: np.ndarray | None, classes: np.ndarray | None,
+    values: np.ndarray | None,
+) -> _Target:  # fmt: skip
+    autocorr = math.nan
+    class_counts = None
+    if codes is not None:
+        assert classes is not None
+        codes = codes.astype(np.int64, copy=False)
+        valid = codes[codes >= 0]
+        class_counts = np.bincount(valid, minlength=len(classes))
+        if valid.size > 1:
+            autocorr = float(np.mean(valid[1:] == valid[:-1]))
+    elif values is not None:
+        valid = values[~np.isnan(values)]
+        if valid.size > 1:
+            autocorr = float(1.0 - np.mean(np.abs(np.diff(valid))))
+    return _Target(task, mask, classes, class_counts, codes, values, autocorr)
+
+
+def _prepare_target(y: object, n: int, task: str) -> _Target:
+    """Validate the target, resolve the task and encode classes (full data)."""
+    if y is None:
+        return _Target("none", None, None, None, None, None, math.nan)
+    if isinstance(y, pd.DataFrame):
+        if y.shape[1] != 1:
+            raise MetaFeatureError(
+                f"y must be one column. Got a DataFrame with {y.shape[1]} columns "
+                f"instead; pass a single target column."
+            )
+        y = y.iloc[:, 0]
+    arr = _numpy_target(y)
+    if arr is not None:  # fast path: numpy numbers or booleans, no pandas round trip
+        _check_target_length(arr.size, n)
+        mask = ~np.isnan(arr) if arr.dtype.kind == "f" else np.ones(arr.size, dtype=bool)
+        if not mask.any():
+            raise MetaFeatureError(_ALL_MISSING)
+        resolved = _infer_task_array(arr, mask) if task == "auto" else task
+        if resolved == "regression":
+            return _finish_target(resolved, mask, None, None, arr.astype(np.float64))
+        uniques, inverse = np.unique(arr[mask], return_inverse=True)
+        codes = np.full(arr.size, -1, dtype=np.int64)
+        codes[mask] = inverse
+        return _finish_target(resolved, mask, codes, np.asarray(uniques, dtype=object), None)
+
+    y_series = y if isinstance(y, pd.Series) else pd.Series(np.asarray(y).ravel())
+    _check_target_length(len(y_series), n)
+    y_series = y_series.reset_index(drop=True)
+    mask = y_series.notna().to_numpy()
+    if not mask.any():
+        raise MetaFeatureError(_ALL_MISSING)
+    resolved = _infer_task(y_series) if task == "auto" else task
+    if resolved == "regression":
+        if not pd.api.types.is_numeric_dtype(y_series.dtype):
+            try:
+                y_series = pd.to_numeric(y_series)
+            except (TypeError, ValueError):
+                raise MetaFeatureError(
+                    f"task='regression' needs a numeric target. Got dtype "
+                    f"{y_series.dtype} instead; use task='classification' or convert y."
+                ) from None
+        values = y_series.to_numpy(dtype=np.float64, na_value=np.nan)
+        return _finish_target(resolved, mask, None, None, values)
+    if isinstance(y_series.dtype, pd.CategoricalDtype):
+        # keep the declared classes, used or not (Weka/OpenML count them)
+        codes = y_series.cat.codes.to_numpy()
+        uniques = np.asarray(y_series.cat.categories, dtype=object)
+    else:
+        codes, uniques = pd.factorize(y_series, sort=True)
+    return _finish_target(resolved, mask, codes, np.asarray(uniques, dtype=object), None)
+
+
+def _infer_task_array(arr: np.ndarray, mask: np.ndarray) -> str:
+    """:func:`_infer_task` for a numpy bool/int/float target."""
+    k = arr.dtype.kind
+    if k == "b":
+        return "classification"
+    vals = arr[mask] if k == "f" else arr
+    if k == "f":
+        if vals.size and np.all(vals == np.round(vals)) and np.unique(vals).size <= 20:
+            return "classification"
+        return "regression"
+    return "classification" if np.unique(vals).size <= 20 else "regression"
+
+
+_Facts = tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _array_facts(arr: np.ndarray, rows: np.ndarray | None) -> _Facts:
+    """Column facts of a float64 array: kinds, num, cat, levels, missing, row_missing."""
+    nan = np.isnan(arr)
+    na_cols = nan.sum(axis=0).astype(np.int64)
+    row_missing: np.ndarray = (
+        nan.any(axis=1) if na_cols.any() else np.zeros(arr.shape[0], dtype=bool)
+    )
+    del nan
+    num = np.asfortranarray(arr if rows is None else arr[rows])
+    if np.may_share_memory(num, arr):
+        num = num.copy(order="F")
+    num[np.isinf(num)] = np.nan
+    p = arr.shape[1]
+    return (
+        ["numeric"] * p,
+        num,
+        np.empty((num.shape[0], 0), dtype=np.int32, order="F"),
+        np.zeros(0, dtype=np.int64),
+        na_cols,
+        row_missing,
+    )
+
+
+def _frame_facts(frame: pd.DataFrame, rows: np.ndarray | None) -> _Facts:
+    """Column facts of a DataFrame on the full data, values on ``rows`` (None: all)."""
+    dtypes = frame.dtypes.tolist()
+    kinds = [_dtype_kind(dt) for dt in dtypes]
+    n, p = frame.shape
+    sub = frame if rows is None else frame.iloc[rows]
+    m = n if rows is None else rows.size
+    num_idx = [j for j, k in enumerate(kinds) if k in ("numeric", "datetime")]
+    cat_idx = [j for j, k in enumerate(kinds) if k not in ("numeric", "datetime")]
+    plain = [j for j in num_idx if kinds[j] == "numeric"]
+    num = np.empty((m, len(num_idx)), dtype=np.float64, order="F")
+    arr = None
+    if plain:
+        block = sub if len(plain) == p else sub.iloc[:, plain]
+        try:
+            arr = block.to_numpy(dtype=np.float64, na_value=np.nan)
+        except (TypeError, ValueError):
+            arr = np.column_stack(
+                [
+                    pd.to_numeric(block.iloc[:, i], errors="coerce").to_numpy(
+                        dtype=np.float64, na_value=np.nan
+                    )
+                    for i in range(block.shape[1])
+                ]
+            )
+        if len(plain) == len(num_idx):
+            num[:] = arr
+        else:
+            pos_of = {j: i for i, j in enumerate(num_idx)}
+            num[:, [pos_of[j] for j in plain]] = arr
+    for i, j in enumerate(num_idx):
+        if kinds[j] == "datetime":
+            num[:, i] = _datetime_days(sub.iloc[:, j])
+
+    # missing values on the full data: NaN of plain numpy numeric columns is read from
+    # the converted array when it covers all rows; isna() for every other column
+    na = np.zeros((n, p), dtype=bool)
+    fast = set()
+    if rows is None and arr is not None:
+        fast_cols = [i for i, j in enumerate(plain) if isinstance(dtypes[j], np.dtype)]
+        if fast_cols:
+            fast = {plain[i] for i in fast_cols}
+            na[:, [plain[i] for i in fast_cols]] = np.isnan(arr[:, fast_cols])
+    slow = [j for j in range(p) if j not in fast]
+    if slow:
+        block = frame if len(slow) == p else frame.iloc[:, slow]
+        na[:, slow] = block.isna().to_numpy()
+    na_cols: np.ndarray = na.sum(axis=0).astype(np.int64)
+    row_missing = np.asarray(na.any(axis=1))
+    del na, arr
+    if num.size:
+        num[np.isinf(num)] = np.nan
+
+    cat = np.empty((m, len(cat_idx)), dtype=np.int32, order="F")
+    levels = np.zeros(len(cat_idx), dtype=np.int64)
+    for i, j in enumerate(cat_idx):
+        s = sub.iloc[:, j]
+        if kinds[j] == "category":
+            cat[:, i] = s.cat.codes.to_numpy()
+            levels[i] = len(s.cat.categories)
+        elif kinds[j] == "bool":
+            vals = s.to_numpy(dtype=np.float64, na_value=np.nan)
+            cat[:, i] = np.where(np.isnan(vals), -1, vals).astype(np.int32)
+            levels[i] = 2
+        else:
+            codes, uniq = pd.factorize(s.astype(object))
+            cat[:, i] = codes
+            levels[i] = len(uniq)
+    return kinds, num, cat, levels, na_cols, row_missing
+
+
 def prepare(
     X: object,
     y: object = None,
@@ -210,135 +452,42 @@ def prepare(
         )
     frame = _as_frame(X)
     n = frame.shape[0]
-    columns = tuple(str(c) for c in frame.columns)
+    columns = (
+        tuple(f"x{i}" for i in range(frame.shape[1]))
+        if isinstance(frame, np.ndarray)
+        else tuple(map(str, frame.columns.tolist()))
+    )
 
     # ---- target -----------------------------------------------------------------
-    y_series: pd.Series | None = None
-    if y is not None:
-        if isinstance(y, pd.DataFrame):
-            if y.shape[1] != 1:
-                raise MetaFeatureError(
-                    f"y must be one column. Got a DataFrame with {y.shape[1]} columns "
-                    f"instead; pass a single target column."
-                )
-            y = y.iloc[:, 0]
-        y_series = y if isinstance(y, pd.Series) else pd.Series(np.asarray(y).ravel())
-        if len(y_series) != n:
-            raise MetaFeatureError(
-                f"y must have as many values as X has rows. Got {len(y_series)} target "
-                f"values for {n} rows instead; pass the target of the same rows."
-            )
-        y_series = y_series.reset_index(drop=True)
-        if y_series.isna().all():
-            raise MetaFeatureError(
-                "y must have at least one non-missing value. Got a target that is all "
-                "missing instead; pass the target column, or y=None for unsupervised "
-                "meta-features."
-            )
-        resolved = _infer_task(y_series) if task == "auto" else task
-        if resolved == "regression" and not pd.api.types.is_numeric_dtype(y_series.dtype):
-            try:
-                y_series = pd.to_numeric(y_series)
-            except (TypeError, ValueError):
-                raise MetaFeatureError(
-                    f"task='regression' needs a numeric target. Got dtype "
-                    f"{y_series.dtype} instead; use task='classification' or convert y."
-                ) from None
-    else:
-        resolved = "none"
+    target = _prepare_target(y, n, task)
+    resolved, y_mask = target.task, target.mask
+    classes, class_counts = target.classes, target.class_counts
+    y_codes_full, y_full, autocorr = target.codes, target.values, target.autocorrelation
+    target_missing = 0 if y_mask is None else int(y_mask.size - np.count_nonzero(y_mask))
 
-    y_mask = None if y_series is None else y_series.notna().to_numpy()
-    target_missing = 0 if y_mask is None else int((~y_mask).sum())
-
-    classes = class_counts = None
-    y_codes_full: np.ndarray | None = None
-    y_full: np.ndarray | None = None
-    autocorr = np.nan
-    if resolved == "classification":
-        assert y_series is not None
-        codes, uniques = pd.factorize(y_series, sort=True)
-        if isinstance(y_series.dtype, pd.CategoricalDtype):
-            # keep the declared classes, used or not (Weka/OpenML count them)
-            codes = y_series.cat.codes.to_numpy()
-            uniques = np.asarray(y_series.cat.categories, dtype=object)
-        classes = np.asarray(uniques, dtype=object)
-        y_codes_full = codes.astype(np.int64)
-        class_counts = np.bincount(y_codes_full[y_codes_full >= 0], minlength=len(classes))
-        valid = y_codes_full[y_codes_full >= 0]
-        if valid.size > 1:
-            autocorr = float(np.mean(valid[1:] == valid[:-1]))
-    elif resolved == "regression":
-        assert y_series is not None
-        y_full = y_series.to_numpy(dtype=np.float64, na_value=np.nan)
-        valid = y_full[~np.isnan(y_full)]
-        if valid.size > 1:
-            autocorr = float(1.0 - np.mean(np.abs(np.diff(valid))))
-
-    # ---- full-data column facts ---------------------------------------------------
-    kinds = [_column_kind(frame.iloc[:, j]) for j in range(frame.shape[1])]
-    is_numeric = np.array([k in ("numeric", "datetime") for k in kinds], dtype=bool)
-    is_datetime = np.array([k == "datetime" for k in kinds], dtype=bool)
-    is_string = np.array([k == "object" for k in kinds], dtype=bool)
-    na = frame.isna().to_numpy()
-    missing_per_column = na.sum(axis=0).astype(np.int64)
-    row_missing = na.any(axis=1)
-    rows_with_missing = int(row_missing.sum())
-    rows_with_any_missing = (
-        rows_with_missing if y_mask is None else int((row_missing | ~y_mask).sum())
-    )
-    del na, row_missing
-
-    # ---- subsample ----------------------------------------------------------------
+    # ---- subsample rows (depends on the target only) --------------------------------
     keep = np.arange(n) if y_mask is None else np.flatnonzero(y_mask)
     strat = None if y_codes_full is None else y_codes_full[keep]
     pos = _subsample(keep.size, max_rows, strat, random_state)
     rows = keep if pos is None else keep[pos]
     subsampled = pos is not None or keep.size < n
-    sub = frame.iloc[rows] if subsampled else frame
     if subsampled:
         logger.debug("metafeatures: using %d of %d rows", rows.size, n)
 
-    num_idx = np.flatnonzero(is_numeric)
-    cat_idx = np.flatnonzero(~is_numeric)
-    m = rows.size
-    num = np.empty((m, num_idx.size), dtype=np.float64, order="F")
-    plain = [j for j in num_idx if kinds[j] == "numeric"]
-    if plain:
-        block = sub.iloc[:, plain]
-        pos_of = {j: i for i, j in enumerate(num_idx)}
-        cols_out = [pos_of[j] for j in plain]
-        try:
-            arr = block.to_numpy(dtype=np.float64, na_value=np.nan)
-        except (TypeError, ValueError):
-            arr = np.column_stack(
-                [
-                    pd.to_numeric(block.iloc[:, i], errors="coerce").to_numpy(
-                        dtype=np.float64, na_value=np.nan
-                    )
-                    for i in range(block.shape[1])
-                ]
-            )
-        num[:, cols_out] = arr
-    for i, j in enumerate(num_idx):
-        if kinds[j] == "datetime":
-            num[:, i] = _datetime_days(sub.iloc[:, j])
-    num[~np.isfinite(num)] = np.nan
-
-    cat = np.empty((m, cat_idx.size), dtype=np.int32, order="F")
-    levels = np.zeros(cat_idx.size, dtype=np.int64)
-    for i, j in enumerate(cat_idx):
-        s = sub.iloc[:, j]
-        if kinds[j] == "category":
-            cat[:, i] = s.cat.codes.to_numpy()
-            levels[i] = len(s.cat.categories)
-        elif kinds[j] == "bool":
-            vals = s.to_numpy(dtype=np.float64, na_value=np.nan)
-            cat[:, i] = np.where(np.isnan(vals), -1, vals).astype(np.int32)
-            levels[i] = 2
-        else:
-            codes, uniq = pd.factorize(s.astype(object))
-            cat[:, i] = codes
-            levels[i] = len(uniq)
+    if isinstance(frame, np.ndarray):
+        facts = _array_facts(frame, rows if subsampled else None)
+    else:
+        facts = _frame_facts(frame, rows if subsampled else None)
+    kinds, num, cat, levels, na_cols, row_missing = facts
+    is_numeric = np.array([k in ("numeric", "datetime") for k in kinds], dtype=bool)
+    is_datetime = np.array([k == "datetime" for k in kinds], dtype=bool)
+    is_string = np.array([k == "object" for k in kinds], dtype=bool)
+    missing_per_column = na_cols
+    rows_with_missing = int(row_missing.sum())
+    rows_with_any_missing = (
+        rows_with_missing if y_mask is None else int((row_missing | ~y_mask).sum())
+    )
+    del row_missing
 
     y_sub = None
     if y_codes_full is not None:

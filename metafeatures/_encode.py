@@ -12,8 +12,8 @@ MAX_COLUMNS = 256
 
 def landmark_rows(data: PreparedData, max_rows: int) -> np.ndarray:
     """Positions (in the subsample) of at most ``max_rows`` rows, stratified."""
-    strat = data.y.astype(np.int64) if data.task == "classification" else None
     assert data.y is not None
+    strat = data.y.astype(np.int64) if data.task == "classification" else None
     pos = _subsample(data.n_sub, max_rows, strat, data.random_state)
     return np.arange(data.n_sub) if pos is None else pos
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import time
 import warnings
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,8 +17,14 @@ import pandas as pd
 from metafeatures._base import Budget, MetaFeatureError, MetaFeatureWarning
 from metafeatures._data import prepare
 from metafeatures._registry import DEFAULT_GROUPS, GROUPS, REGISTRY
+from metafeatures._threads import single_native_thread
 
 logger = logging.getLogger(__name__)
+
+# groups that fit scikit-learn estimators (OpenMP, BLAS): always single-threaded
+_LEARNER_GROUPS = frozenset({"landmarking", "openml_landmarking"})
+# below this many subsample cells, BLAS stays single-threaded anyway: no need to limit
+_SINGLE_THREAD_CELLS = 20_000
 
 __all__ = [
     "ExtractionReport",
@@ -79,6 +87,24 @@ def _resolve_groups(groups: str | Sequence[str]) -> tuple[str, ...]:
             "list instead; pass 'default'."
         )
     return tuple(dict.fromkeys(out))
+
+
+@functools.cache
+def _group_names(group: str, task: str) -> tuple[str, ...]:
+    """The stable names of one group for a task (cached: they never change)."""
+    return tuple(REGISTRY[group].features(task))
+
+
+@functools.cache
+def _group_name_set(group: str, task: str) -> frozenset[str]:
+    return frozenset(_group_names(group, task))
+
+
+@functools.cache
+def _names_index(groups: tuple[str, ...], task: str) -> pd.Index:
+    """The output index of :func:`extract_report` for resolved ``groups`` and a task."""
+    names = [n for g in groups for n in _group_names(g, task)]
+    return pd.Index(list(dict.fromkeys(names)))
 
 
 def _check_task(task: str) -> None:
@@ -210,33 +236,52 @@ def extract_report(
     timings: dict[str, float] = {"_prepare": time.perf_counter() - t0}
     values: dict[str, float] = {}
     skipped: dict[str, str] = {}
-    for g in group_names:
-        group = REGISTRY[g]
-        names = list(group.features(data.task))
-        budget = Budget(time_budget)
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            # numpy's all-NaN/empty-slice RuntimeWarnings: NaN results are reported
-            # through ``skipped`` and MetaFeatureWarning instead
-            warnings.simplefilter("ignore", RuntimeWarning)
+    notes: list[tuple[str, list[str]]] = []
+    with_sklearn = any(g in _LEARNER_GROUPS for g in group_names)
+    limit = with_sklearn or data.n_sub * data.n_features >= _SINGLE_THREAD_CELLS
+    threads = single_native_thread(with_sklearn=with_sklearn) if limit else nullcontext()
+    with threads, warnings.catch_warnings(), np.errstate(all="ignore"):
+        # numpy's all-NaN/empty-slice RuntimeWarnings: NaN results are reported
+        # through ``skipped`` and MetaFeatureWarning instead
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for g in group_names:
+            group = REGISTRY[g]
+            budget = Budget(time_budget)
             result = group.compute(data, budget)
-        timings[g] = budget.elapsed()
-        for name in names:
-            val = result.values.get(name, math.nan)
-            val = float(val) if val is not None else math.nan
-            values[name] = val if math.isfinite(val) else math.nan
-            if math.isnan(values[name]) and name not in result.skipped:
-                result.skipped[name] = "undefined for this data"
-        skipped.update({k: v for k, v in result.skipped.items() if k in names})
-        if result.notes:
-            warnings.warn(
-                f"metafeatures group {g!r}: "
-                + "; ".join(dict.fromkeys(result.notes))
-                + ". The affected meta-features are NaN.",
-                MetaFeatureWarning,
-                stacklevel=2,
-            )
-        logger.debug("metafeatures group %s: %.3fs", g, timings[g])
-    series = pd.Series(values, dtype=np.float64, name="value")
+            timings[g] = budget.elapsed()
+            got = result.values
+            names = _group_names(g, data.task)
+            for name in names:
+                val = got.get(name, math.nan)
+                val = float(val) if val is not None else math.nan
+                if not math.isfinite(val):
+                    val = math.nan
+                    if name not in result.skipped:
+                        result.skipped[name] = "undefined for this data"
+                values[name] = val
+            if result.skipped:
+                name_set = _group_name_set(g, data.task)
+                skipped.update({k: v for k, v in result.skipped.items() if k in name_set})
+            if result.notes:
+                notes.append((g, result.notes))
+            logger.debug("metafeatures group %s: %.3fs", g, timings[g])
+    for g, group_notes in notes:
+        warnings.warn(
+            f"metafeatures group {g!r}: "
+            + "; ".join(dict.fromkeys(group_notes))
+            + ". The affected meta-features are NaN.",
+            MetaFeatureWarning,
+            stacklevel=2,
+        )
+    index = _names_index(group_names, data.task)
+    if len(index) == len(values):
+        series = pd.Series(
+            np.fromiter(values.values(), dtype=np.float64, count=len(values)),
+            index=index,
+            name="value",
+        )
+    else:  # a name shared by two groups (none today): keep dict semantics
+        series = pd.Series(values, dtype=np.float64, name="value")
     return ExtractionReport(values=series, timings=timings, skipped=skipped, task=data.task)
 
 

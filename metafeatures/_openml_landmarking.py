@@ -44,7 +44,7 @@ def _learners() -> dict[str, tuple[str, Callable[[], object], str]]:
     from sklearn.tree import DecisionTreeClassifier
 
     def tree(**kw: object) -> Callable[[], object]:
-        return lambda: DecisionTreeClassifier(random_state=0, **kw)  # type: ignore[arg-type]
+        return lambda: DecisionTreeClassifier(random_state=0, **kw)
 
     out: dict[str, tuple[str, Callable[[], object], str]] = {
         "DecisionStump": ("Weka DecisionStump", tree(max_depth=1), "standard"),

@@ -7,11 +7,13 @@ when there are more), with missing values replaced by the column mean.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from metafeatures._base import Budget, GroupResult, MetaFeatureGroup
 from metafeatures._data import PreparedData
-from metafeatures._stats import SUMMARIES, SUMMARY_DOC, column_moments, summarize
+from metafeatures._stats import SUMMARIES, SUMMARY_DOC, column_moments, mean_sd, summarize
 
 MAX_CORR_FEATURES = 300
 
@@ -41,6 +43,20 @@ _TARGET = {
 }
 
 
+@functools.lru_cache(maxsize=64)
+def _upper_triangle(p: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the strict upper triangle of a p x p matrix (cached)."""
+    iu = np.triu_indices(p, k=1)
+    for a in iu:
+        a.flags.writeable = False
+    return iu
+
+
+@functools.cache
+def _names(task: str) -> tuple[str, ...]:
+    return tuple(StatisticalGroup().features(task))
+
+
 def _standardize(x: np.ndarray, mom: dict[str, np.ndarray]) -> np.ndarray:
     z = (x - mom["mean"]) / mom["sd"]
     z[np.isnan(z)] = 0.0  # missing -> mean
@@ -65,7 +81,7 @@ class StatisticalGroup(MetaFeatureGroup):
 
     def compute(self, data: PreparedData, budget: Budget) -> GroupResult:
         res = GroupResult()
-        names = list(self.features(data.task))
+        names = list(_names(data.task))
         x = data.num
         if x.shape[1] == 0:
             res.skip(names, "no numeric features")
@@ -104,11 +120,11 @@ class StatisticalGroup(MetaFeatureGroup):
         np.fill_diagonal(corr, 1.0)
         p = idx.size
         if p >= 2:
-            iu = np.triu_indices(p, k=1)
-            a = np.abs(corr[iu])
-            v["statistical.abs_correlation_mean"] = float(a.mean())
+            a = np.abs(corr[_upper_triangle(p)])
+            mean, sd = mean_sd(a)
+            v["statistical.abs_correlation_mean"] = mean
             v["statistical.abs_correlation_max"] = float(a.max())
-            v["statistical.abs_correlation_sd"] = float(a.std(ddof=1)) if a.size > 1 else np.nan
+            v["statistical.abs_correlation_sd"] = sd
         else:
             res.skip(
                 [
