@@ -17,6 +17,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 import warnings
@@ -67,6 +68,12 @@ def main() -> None:
 
     mf = metafeatures.extract(X, y, task="classification")
     t_mf = timed(lambda: metafeatures.extract(X, y, task="classification"))
+    groups = pd.DataFrame(
+        [
+            metafeatures.extract_report(X, y, task="classification").timings
+            for _ in range(args.repeat)
+        ]
+    ).median()
     t_inf = timed(
         lambda: recommend_from_metafeatures(
             mf, task="classification", kb=args.kb, model=args.model, warn_ood=False
@@ -78,8 +85,12 @@ def main() -> None:
     print(f"meta-features per group: {report.to_dict()}")
     print(f"cold recommend (loads and caches KB/models): {cold:.3f} s")
     print(f"metafeatures.extract (median of {args.repeat}): {t_mf:.3f} s")
+    print("  per group (median): " + ", ".join(f"{k} {1000 * v:.1f} ms" for k, v in groups.items()))
     print(f"inference from meta-features (median):       {1000 * t_inf:.1f} ms")
     print(f"autometa.recommend end to end (median):      {t_all:.3f} s")
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+    print(f"load average (1, 5, 15 min): {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f} "
+          f"on {os.cpu_count()} cores")  # fmt: skip
 
 
 if __name__ == "__main__":
