@@ -23,8 +23,9 @@ logger = logging.getLogger(__name__)
 
 # groups that fit scikit-learn estimators (OpenMP, BLAS): always single-threaded
 _LEARNER_GROUPS = frozenset({"landmarking", "openml_landmarking"})
-# below this many subsample cells, BLAS stays single-threaded anyway: no need to limit
-_SINGLE_THREAD_CELLS = 20_000
+# rows x numeric features^2 (the correlation matrix product) below which OpenBLAS
+# stays single-threaded anyway, so that the (cheap) limit can be left out
+_SINGLE_THREAD_WORK = 100_000
 
 __all__ = [
     "ExtractionReport",
@@ -238,7 +239,8 @@ def extract_report(
     skipped: dict[str, str] = {}
     notes: list[tuple[str, list[str]]] = []
     with_sklearn = any(g in _LEARNER_GROUPS for g in group_names)
-    limit = with_sklearn or data.n_sub * data.n_features >= _SINGLE_THREAD_CELLS
+    n_num = int(data.num.shape[1])
+    limit = with_sklearn or data.n_sub * n_num * n_num >= _SINGLE_THREAD_WORK
     threads = single_native_thread(with_sklearn=with_sklearn) if limit else nullcontext()
     with threads, warnings.catch_warnings(), np.errstate(all="ignore"):
         # numpy's all-NaN/empty-slice RuntimeWarnings: NaN results are reported
