@@ -177,6 +177,8 @@ def _train(args: argparse.Namespace) -> int:
         entry["ranker"] = ranker
         if "prototypes" in names:
             entry["explainer"] = "prototypes"
+        if "maml" in names:
+            entry["adaptive"] = "maml"
         index["tasks"][task] = entry
     tmp = out / "models.json.tmp"
     tmp.write_text(json.dumps(index, indent=1) + "\n")

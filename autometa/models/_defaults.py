@@ -11,14 +11,16 @@ Layout (written by ``autometa models train``)::
 
     {"format": "autometa-models", "schema_version": 1, "created": "...", "command": "...",
      "versions": {...}, "kb": {"path": "...", "manifest_sha256": "..."},
-     "tasks": {"classification": {"ranker": "maml", "explainer": "prototypes",
+     "tasks": {"classification": {"ranker": "portfolio", "explainer": "prototypes",
+                                  "adaptive": "maml",
                                   "metric": "balanced_accuracy",
                                   "models": {"maml": "classification/maml", ...}},
                "regression": {...}}}
 
 ``ranker`` is the model that orders configurations (the best one measured by the
 leave-one-family-out harness); ``explainer`` is the prototype model that gives nearest
-datasets and the out-of-distribution score.
+datasets and the out-of-distribution score; ``adaptive`` is the model that adapts to the
+trials observed on a new dataset (used by :class:`autometa.optuna.MetaSampler`).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from autometa.models._base import MetaModel
 
 __all__ = ["default_models_dir", "load_models_index", "load_default_model", "ROLES"]
 
-ROLES = ("ranker", "explainer")
+ROLES = ("ranker", "explainer", "adaptive")
 INDEX_NAME = "models.json"
 
 

@@ -57,9 +57,11 @@ def resolve_metafeatures(
     return mf.extract(X, y, task=task)
 
 
-def resolve_model(model: MetaModel | None, task: str, owner: str) -> MetaModel:
+def resolve_model(
+    model: MetaModel | None, task: str, owner: str, role: str = "ranker"
+) -> MetaModel:
     if model is None:
-        return load_default_model(task, "ranker")
+        return load_default_model(task, role)
     if not isinstance(model, MetaModel):
         raise ParameterError(
             f"The 'model' parameter of {owner} must be a fitted autometa MetaModel or None. "

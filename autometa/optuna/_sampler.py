@@ -91,7 +91,7 @@ class MetaSampler(BaseSampler):
     task : {"classification", "regression"}, optional
         Default: inferred from ``y``.
     model : MetaModel, optional
-        The meta-model; default: the shipped ranker of the task (the ``"maml"`` model).
+        The meta-model; default: the shipped adaptive model of the task (``"maml"``).
     kb : KnowledgeBase, optional
         The knowledge base the model was trained on (for the configurations' parameters of a
         loaded model; default: the shipped one).
@@ -161,7 +161,7 @@ class MetaSampler(BaseSampler):
         self._independent = independent_sampler or TPESampler(seed=seed)
         self.task = resolve_task(task, y, owner)
         self.metafeatures = resolve_metafeatures(X, y, self.task, metafeatures, owner)
-        self.model = resolve_model(model, self.task, owner)
+        self.model = resolve_model(model, self.task, owner, role="adaptive")
         self._scope = resolve_learners(learners, self.task, owner=owner)
         self._names = ParamNames(self._scope, mapping, learner_param)
         scope = {lrn.name for lrn in self._scope}
