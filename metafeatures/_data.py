@@ -349,7 +349,9 @@ def _array_facts(arr: np.ndarray, rows: np.ndarray | None) -> _Facts:
     num = np.asfortranarray(arr if rows is None else arr[rows])
     if np.may_share_memory(num, arr):
         num = num.copy(order="F")
-    num[np.isinf(num)] = np.nan
+    inf = np.isinf(num)
+    if inf.any():
+        num[inf] = np.nan
     p = arr.shape[1]
     return (
         ["numeric"] * p,
@@ -397,22 +399,28 @@ def _frame_facts(frame: pd.DataFrame, rows: np.ndarray | None) -> _Facts:
 
     # missing values on the full data: NaN of plain numpy numeric columns is read from
     # the converted array when it covers all rows; isna() for every other column
-    na = np.zeros((n, p), dtype=bool)
-    fast = set()
+    fast_cols: list[int] = []
     if rows is None and arr is not None:
         fast_cols = [i for i, j in enumerate(plain) if isinstance(dtypes[j], np.dtype)]
+    if len(fast_cols) == p:  # every column is plain numpy numeric: one pass
+        assert arr is not None
+        na = np.isnan(arr)
+    else:
+        na = np.zeros((n, p), dtype=bool)
+        fast = {plain[i] for i in fast_cols}
         if fast_cols:
-            fast = {plain[i] for i in fast_cols}
-            na[:, [plain[i] for i in fast_cols]] = np.isnan(arr[:, fast_cols])
-    slow = [j for j in range(p) if j not in fast]
-    if slow:
-        block = frame if len(slow) == p else frame.iloc[:, slow]
-        na[:, slow] = block.isna().to_numpy()
+            na[:, [plain[i] for i in fast_cols]] = np.isnan(arr[:, fast_cols])  # type: ignore[index]
+        slow = [j for j in range(p) if j not in fast]
+        if slow:
+            block = frame if len(slow) == p else frame.iloc[:, slow]
+            na[:, slow] = block.isna().to_numpy()
     na_cols: np.ndarray = na.sum(axis=0).astype(np.int64)
     row_missing = np.asarray(na.any(axis=1))
     del na, arr
     if num.size:
-        num[np.isinf(num)] = np.nan
+        inf = np.isinf(num)
+        if inf.any():
+            num[inf] = np.nan
 
     cat = np.empty((m, len(cat_idx)), dtype=np.int32, order="F")
     levels = np.zeros(len(cat_idx), dtype=np.int64)

@@ -52,6 +52,9 @@ _REGRESSION = {
 }
 
 
+_HEAD_ROWS = 256
+
+
 def _binary_and_constant(data: PreparedData) -> tuple[int, int]:
     num = data.num
     n_bin = n_const = 0
@@ -59,9 +62,16 @@ def _binary_and_constant(data: PreparedData) -> tuple[int, int]:
         with np.errstate(invalid="ignore"):
             lo = np.nanmin(num, axis=0) if num.shape[0] else np.full(num.shape[1], np.nan)
             hi = np.nanmax(num, axis=0) if num.shape[0] else np.full(num.shape[1], np.nan)
-        isnan = np.isnan(num)
-        two = (isnan | (num == lo) | (num == hi)).all(axis=0) & (hi > lo)
-        n_bin += int(two.sum())
+        cand = np.flatnonzero(hi > lo)
+        # a value of the first rows other than the column's min and max rules the column
+        # out: check those rows first, then the remaining candidates on all rows
+        for block in (num[:_HEAD_ROWS], num):
+            if not cand.size:
+                break
+            part = block[:, cand]
+            keep = (np.isnan(part) | (part == lo[cand]) | (part == hi[cand])).all(axis=0)
+            cand = cand[keep]
+        n_bin += int(cand.size)
         n_const += int((~(hi > lo)).sum())
     cat = data.cat
     for j in range(cat.shape[1]):

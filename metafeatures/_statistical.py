@@ -16,6 +16,7 @@ from metafeatures._data import PreparedData
 from metafeatures._stats import SUMMARIES, SUMMARY_DOC, column_moments, mean_sd, summarize
 
 MAX_CORR_FEATURES = 300
+_ONE_HOT_MAX_CLASSES = 64
 
 _MOMENTS = {
     "mean": "means",
@@ -57,12 +58,6 @@ def _names(task: str) -> tuple[str, ...]:
     return tuple(StatisticalGroup().features(task))
 
 
-def _standardize(x: np.ndarray, mom: dict[str, np.ndarray]) -> np.ndarray:
-    z = (x - mom["mean"]) / mom["sd"]
-    z[np.isnan(z)] = 0.0  # missing -> mean
-    return z
-
-
 class StatisticalGroup(MetaFeatureGroup):
     """Summaries of per-feature moments; correlations; PCA; outliers."""
 
@@ -86,7 +81,8 @@ class StatisticalGroup(MetaFeatureGroup):
         if x.shape[1] == 0:
             res.skip(names, "no numeric features")
             return res
-        mom = column_moments(x)
+        mom = column_moments(x, keep_deviations=True)
+        dev = mom.pop("d")
         res.values.update(summarize("statistical.mean", mom["mean"]))
         res.values.update(summarize("statistical.sd", mom["sd"]))
         res.values.update(summarize("statistical.skewness", mom["skew"]))
@@ -110,13 +106,18 @@ class StatisticalGroup(MetaFeatureGroup):
             rng = np.random.default_rng(data.random_state)
             idx = np.sort(rng.choice(idx, MAX_CORR_FEATURES, replace=False))
         sub_mom = {k: v[idx] for k, v in mom.items()}
-        z = _standardize(x[:, idx], sub_mom)
+        # standardized, missing -> 0 (the mean): deviations / sd
+        z = dev if idx.size == dev.shape[1] else dev[:, idx]
+        z /= sub_mom["sd"]
+        del dev
         n = z.shape[0]
         v = res.values
         v["statistical.outlier_share"] = float(
-            (np.abs(z) > 3).sum() / max(int(sub_mom["n"].sum()), 1)
+            np.count_nonzero(np.abs(z) > 3) / max(int(sub_mom["n"].sum()), 1)
         )
-        corr = (z.T @ z) / max(n - 1, 1)
+        gram = z.T @ z
+        sq_norms = np.diag(gram).copy()  # sum of squares of each standardized column
+        corr = gram / max(n - 1, 1)
         np.fill_diagonal(corr, 1.0)
         p = idx.size
         if p >= 2:
@@ -141,13 +142,13 @@ class StatisticalGroup(MetaFeatureGroup):
         v["statistical.pca_components_95_share"] = min(k95, p) / p
         v["statistical.pca_first_component_share"] = float(share[0])
         if data.task in ("classification", "regression"):
-            assoc = self._target_association(z, data)
+            assoc = self._target_association(z, data, sq_norms)
             v["statistical.target_correlation_mean"] = float(np.mean(assoc))
             v["statistical.target_correlation_max"] = float(np.max(assoc))
         return res
 
     @staticmethod
-    def _target_association(z: np.ndarray, data: PreparedData) -> np.ndarray:
+    def _target_association(z: np.ndarray, data: PreparedData, sq_norms: np.ndarray) -> np.ndarray:
         assert data.y is not None
         n = z.shape[0]
         if data.task == "regression":
@@ -160,13 +161,17 @@ class StatisticalGroup(MetaFeatureGroup):
         y = data.y.astype(np.int64)
         k = int(y.max()) + 1
         counts = np.bincount(y, minlength=k).astype(np.float64)
-        order = np.argsort(y, kind="stable")
-        present = np.flatnonzero(counts > 0)
-        starts = np.concatenate([[0], np.cumsum(counts[present])[:-1]]).astype(np.int64)
-        sums = np.zeros((k, z.shape[1]))
-        sums[present] = np.add.reduceat(z[order], starts, axis=0)
+        if k <= _ONE_HOT_MAX_CLASSES:  # per-class sums as one small matrix product
+            onehot = np.zeros((k, y.size))
+            onehot[y, np.arange(y.size)] = 1.0
+            sums = onehot @ z
+        else:
+            order = np.argsort(y, kind="stable")
+            present = np.flatnonzero(counts > 0)
+            starts = np.concatenate([[0], np.cumsum(counts[present])[:-1]]).astype(np.int64)
+            sums = np.zeros((k, z.shape[1]))
+            sums[present] = np.add.reduceat(z[order], starts, axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
             means = sums / counts[:, None]
             between = (counts[:, None] * np.nan_to_num(means) ** 2).sum(axis=0)
-            total = (z * z).sum(axis=0)
-            return np.sqrt(np.clip(between / total, 0.0, 1.0))
+            return np.sqrt(np.clip(between / sq_norms, 0.0, 1.0))

@@ -65,11 +65,13 @@ def summarize(prefix: str, values: np.ndarray) -> dict[str, float]:
     }
 
 
-def column_moments(x: np.ndarray) -> dict[str, np.ndarray]:
+def column_moments(x: np.ndarray, *, keep_deviations: bool = False) -> dict[str, np.ndarray]:
     """Per-column count, mean, sd (ddof=1), skewness G1 and excess kurtosis G2.
 
     The sample-corrected estimators are those of pandas, Excel and Weka (and so of
     OpenML's qualities). Undefined values (too few values, zero variance) are NaN.
+    With ``keep_deviations``, the result also holds ``"d"``: ``x - mean`` with 0
+    for missing values (the caller may modify it).
     """
     nan = np.isnan(x)
     has_nan = bool(nan.any())
@@ -84,8 +86,10 @@ def column_moments(x: np.ndarray) -> dict[str, np.ndarray]:
             d[nan] = 0.0
         d2 = d * d
         m2 = d2.sum(axis=0) / n
-        m3 = (d2 * d).sum(axis=0) / n
-        m4 = (d2 * d2).sum(axis=0) / n
+        # sums of products without the product arrays
+        m3 = np.einsum("ij,ij->j", d2, d) / n
+        m4 = np.einsum("ij,ij->j", d2, d2) / n
+        del d2
         sd = np.sqrt(m2 * n / (n - 1))
         sd[n < 2] = np.nan
         # relative tolerance: constant columns have m2 ~ 0 up to rounding
@@ -98,7 +102,10 @@ def column_moments(x: np.ndarray) -> dict[str, np.ndarray]:
         kurt = (n - 1) / ((n - 2) * (n - 3)) * ((n + 1) * g2 + 6.0)
         kurt[(n < 4) | const] = np.nan
     mean[n < 1] = np.nan
-    return {"n": n, "mean": mean, "sd": sd, "skew": skew, "kurt": kurt, "const": const}
+    out = {"n": n, "mean": mean, "sd": sd, "skew": skew, "kurt": kurt, "const": const}
+    if keep_deviations:
+        out["d"] = d
+    return out
 
 
 def entropy_from_counts(counts: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -124,11 +131,18 @@ def discretize(x: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
     width = hi - lo
     ok = np.isfinite(width) & (width > 0)
     safe = np.where(ok, width, 1.0)
+    # floor((x - lo) / width * n_bins), clipped to the bins, in place (one temporary)
     with np.errstate(invalid="ignore"):
-        codes = np.floor((x - np.where(ok, lo, 0.0)) / safe * n_bins)
-    codes = np.clip(codes, 0, n_bins - 1)
-    codes = np.where(ok, codes, 0.0)
-    codes = np.where(np.isnan(x), -1, codes).astype(np.int32)
+        t = x - np.where(ok, lo, 0.0)
+        t /= safe
+        t *= n_bins
+        np.floor(t, out=t)
+        np.clip(t, 0, n_bins - 1, out=t)
+    if not ok.all():
+        t[:, ~ok] = 0.0
+    t[np.isnan(x)] = -1.0  # missing (the only NaN left in t)
+    codes = t.astype(np.int32)
+    del t
     levels = np.where(ok, n_bins, 1).astype(np.int64)
     return codes, levels
 
@@ -166,7 +180,7 @@ def _joint_counts(
         idx += y.astype(dtype)[:, None]
     idx += offsets.astype(dtype)[None, :]
     valid = codes >= 0
-    flat = idx[valid] if not valid.all() else idx.ravel()
+    flat = idx[valid] if not valid.all() else idx.ravel(order="K")
     return np.bincount(flat, minlength=total), offsets
 
 

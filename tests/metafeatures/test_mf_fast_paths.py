@@ -92,3 +92,18 @@ def test_numpy_target_and_pandas_target_give_the_same_values():
     c = _extract(X, yr, groups="default")
     d = _extract(X, pd.Series(yr, dtype="Float64"), groups="default")
     pd.testing.assert_series_equal(c, d)
+
+
+def test_binary_numeric_column_detected_past_the_first_rows():
+    n = 2000
+    X = pd.DataFrame(
+        {
+            "late_binary": np.r_[np.zeros(1500), np.ones(500)],
+            "late_third_value": np.r_[np.zeros(1000), np.ones(999), [2.0]],
+            "binary_with_nan": np.r_[[np.nan], np.tile([3.0, 7.0], (n - 1) // 2), [3.0]],
+            "constant": np.ones(n),
+        }
+    )
+    v = _extract(X, np.arange(n) % 2, groups="general")
+    assert v["general.n_binary_features"] == 2
+    assert v["general.n_constant_features"] == 1
