@@ -18,6 +18,10 @@ Like with like:
 - A regression target is given to pymfe discretized into Sturges' equal-width bins,
   what ours uses internally for the info-theory features; pymfe would otherwise treat
   every distinct target value as a class.
+- Both run with single-threaded BLAS and OpenMP pools: ours limits them itself during
+  extraction, and pymfe is run under the same limit (``threadpoolctl``, set up outside
+  the timed region), since on a shared machine spinning BLAS threads made pymfe's
+  times several times slower and erratic.
 - Only extraction is timed (``MFE(...).fit(...).extract()`` and
   ``metafeatures.extract``), not loading; both are warmed up once before timing.
   Each time is the median of up to ``--repeat`` runs (fewer when a tool has spent
@@ -130,15 +134,31 @@ def pymfe_inputs(X: pd.DataFrame, y: pd.Series, task: str) -> tuple[np.ndarray, 
     return X.to_numpy(), yy, cat_cols
 
 
+_CONTROLLER: list[object] = []
+
+
+def _single_thread_limiter() -> object:
+    """A context limiting BLAS/OpenMP to one thread (controller built once, untimed)."""
+    from threadpoolctl import ThreadpoolController
+
+    if not _CONTROLLER:
+        import pymfe.mfe  # noqa: F401  (loads scikit-learn's OpenMP runtime too)
+
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0].limit(limits=1)  # type: ignore[attr-defined]
+
+
 def run_pymfe(
     Xa: np.ndarray, yy: np.ndarray, cat_cols: list, timeout: float | None = None
 ) -> tuple[float, dict[str, float]]:
     from pymfe.mfe import MFE
 
+    limit = _single_thread_limiter()
     if timeout:
         signal.signal(signal.SIGALRM, _alarm)
         signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
+        limit.__enter__()
         t = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -152,6 +172,7 @@ def run_pymfe(
     finally:
         if timeout:
             signal.setitimer(signal.ITIMER_REAL, 0)
+        limit.__exit__(None, None, None)
     return elapsed, dict(zip(names, values))
 
 
