@@ -42,7 +42,7 @@ def n_bins(n: int) -> int:
 def all_codes(data: PreparedData) -> tuple[np.ndarray, np.ndarray]:
     """Codes of every feature (categorical, then discretized numeric) and their levels."""
     num_codes, num_levels = discretize(data.num, n_bins(data.n_sub))
-    codes = np.concatenate([data.cat, num_codes], axis=1)
+    codes = np.concatenate([data.cat, num_codes], axis=1) if data.cat.shape[1] else num_codes
     levels = np.concatenate([np.maximum(data.cat_levels, 1), num_levels])
     return codes, levels
 

@@ -173,12 +173,11 @@ def _joint_counts(
     offsets = np.zeros(p, dtype=np.int64)
     np.cumsum(sizes[:-1], out=offsets[1:])
     total = int(sizes.sum())
-    dtype: type[np.signedinteger] = np.int32 if total < 2**31 - 1 else np.int64
-    idx = codes.astype(dtype)
+    idx = codes.astype(np.intp)  # bincount's own index type: no second conversion
     idx *= n_classes
     if y is not None:
-        idx += y.astype(dtype)[:, None]
-    idx += offsets.astype(dtype)[None, :]
+        idx += y.astype(np.intp)[:, None]
+    idx += offsets.astype(np.intp)[None, :]
     valid = codes >= 0
     flat = idx[valid] if not valid.all() else idx.ravel(order="K")
     return np.bincount(flat, minlength=total), offsets
