@@ -59,6 +59,8 @@ def _table(rec: Any) -> str:
 
 
 def _reasons(rec: Any) -> str:
+    from autometa.recommend._recommendation import percentile_words
+
     lines = []
     if len(rec.neighbours):
         lines.append(f"nearest datasets: {rec.nearest_text()}")
@@ -66,7 +68,7 @@ def _reasons(rec: Any) -> str:
         lines.append(
             "stands out by: "
             + ", ".join(
-                f"{r['name']} ({r['deviation']:+.1f} IQR)"
+                f"{r['name']} ({percentile_words(float(r['percentile']), short=True)})"
                 for _, r in rec.drivers.head(3).iterrows()
             )
         )

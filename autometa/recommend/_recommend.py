@@ -217,7 +217,7 @@ class _KBState:
     index: Any  # NearestDatasets fitted on data (ranker on the fly and fallback distances)
     ood_threshold: float
     median: pd.Series
-    iqr: pd.Series
+    sorted_mf: dict[str, np.ndarray]  # meta-feature -> its sorted finite values in the KB
     params: pd.Series  # config_id -> params JSON (every configuration of the task)
 
 
@@ -266,7 +266,10 @@ def _build_state(kb: Any, task: str, metric: str) -> _KBState:
     else:
         threshold = math.inf
     mf = data.metafeatures
-    q1, med, q3 = mf.quantile(0.25), mf.median(), mf.quantile(0.75)
+    values = mf.to_numpy(dtype=float)
+    sorted_mf = {
+        c: np.sort(col[np.isfinite(col)]) for c, col in zip(mf.columns, values.T, strict=True)
+    }
     datasets = kb.datasets.set_index("dataset_id")
     configs = kb.configurations.set_index("config_id")
     return _KBState(
@@ -274,8 +277,8 @@ def _build_state(kb: Any, task: str, metric: str) -> _KBState:
         names=datasets["name"].astype(str),
         index=index,
         ood_threshold=threshold,
-        median=med,
-        iqr=q3 - q1,
+        median=mf.median(),
+        sorted_mf=sorted_mf,
         params=configs["params"].astype(str),
     )
 
@@ -412,26 +415,30 @@ def _neighbours(res: _Resolved, mf: pd.Series) -> tuple[pd.DataFrame, float, flo
 
 
 def _drivers(state: _KBState | None, mf: pd.Series) -> pd.DataFrame:
-    cols = ["name", "value", "kb_median", "deviation"]
+    """The meta-features whose value is most extreme among the knowledge base's datasets.
+
+    ``percentile`` is the share (in %) of the knowledge base's datasets with a smaller
+    value (ties count half): 0 or 100 means outside the knowledge base's range. Ranking
+    by distance from the median percentile is robust to skewed meta-features, where a
+    deviation in interquartile ranges explodes.
+    """
+    cols = ["name", "value", "kb_median", "percentile"]
     if state is None:
         return pd.DataFrame(columns=cols)
     common = [c for c in state.median.index if c in mf.index]
     prefixed = [c for c in common if "." in c]
     common = prefixed or common  # prefer our groups over OpenML's duplicated qualities
-    value = mf.reindex(common).astype(float)
-    med, iqr = state.median.reindex(common), state.iqr.reindex(common)
-    ok = value.notna() & med.notna() & (iqr > 0)
-    dev = ((value - med) / iqr)[ok]
-    top = dev.abs().sort_values(ascending=False, kind="stable").index[:N_DRIVERS]
-    return pd.DataFrame(
-        {
-            "name": list(top),
-            "value": value[top].to_numpy(),
-            "kb_median": med[top].to_numpy(),
-            "deviation": dev[top].to_numpy(),
-        },
-        columns=cols,
-    )
+    rows = []
+    for name in common:
+        value, ref = float(mf[name]), state.sorted_mf.get(name)
+        if not math.isfinite(value) or ref is None or ref.size < 5 or ref[0] == ref[-1]:
+            continue
+        below = np.searchsorted(ref, value, side="left")
+        not_above = np.searchsorted(ref, value, side="right")
+        pct = 100.0 * (below + not_above) / (2 * ref.size)
+        rows.append((name, value, float(state.median[name]), pct))
+    rows.sort(key=lambda r: -abs(r[3] - 50.0))  # stable: the first name wins a tie
+    return pd.DataFrame(rows[:N_DRIVERS], columns=cols)
 
 
 def _learner_probabilities(explainer: Any, mf: pd.Series) -> pd.Series | None:

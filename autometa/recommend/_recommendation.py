@@ -88,8 +88,8 @@ class Recommendation:
         spread) or ``"none"`` (no calibrated score is available: NaN).
     drivers : DataFrame
         The meta-features that set this dataset apart from the knowledge base: ``name``,
-        ``value``, ``kb_median``, ``deviation`` (``(value - median) / IQR`` over the
-        knowledge base's datasets), largest ``|deviation|`` first.
+        ``value``, ``kb_median``, ``percentile`` (the share, in %, of the knowledge base's
+        datasets with a smaller value), most extreme first.
     learner_probabilities : Series or None
         The explainer's probability that each learner is the best, when it has one.
     n_rows, n_features : int or None
@@ -121,7 +121,7 @@ class Recommendation:
     model_name: str
     score_source: str = "model"
     drivers: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=["name", "value", "kb_median", "deviation"])
+        default_factory=lambda: pd.DataFrame(columns=["name", "value", "kb_median", "percentile"])
     )
     learner_probabilities: pd.Series | None = None
     n_rows: int | None = None
@@ -307,13 +307,12 @@ class Recommendation:
         if len(self.drivers):
             lines += [
                 "",
-                "Meta-features that set this dataset apart from the knowledge base "
-                "(deviation from its median, in interquartile ranges):",
+                "Meta-features that set this dataset apart from the knowledge base:",
             ]
             for _, r in self.drivers.iterrows():
                 lines.append(
-                    f"  {r['name']} = {_fmt(r['value'], 4)} (median {_fmt(r['kb_median'], 4)}, "
-                    f"{float(r['deviation']):+.1f} IQR)"
+                    f"  {r['name']} = {_fmt(r['value'], 4)} (knowledge-base median "
+                    f"{_fmt(r['kb_median'], 4)}; {percentile_words(float(r['percentile']))})"
                 )
         lines.append("")
         if self.is_ood:
@@ -403,3 +402,16 @@ class Recommendation:
         return f"<p><b>{html.escape(self._header())}</b></p>{body}" + (
             f"<p>nearest datasets: {near}</p>" if near else ""
         )
+
+
+def percentile_words(pct: float, *, short: bool = False) -> str:
+    """Where a value stands among the knowledge base's datasets, in words."""
+    high = pct >= 50
+    share = pct if high else 100 - pct
+    if share >= 100:
+        return ("above" if high else "below") + (
+            " the knowledge base" if short else " every dataset of the knowledge base"
+        )
+    if short:
+        return f"{'top' if high else 'bottom'} {max(100 - share, 1):.0f}%"
+    return f"{'higher' if high else 'lower'} than {share:.0f}% of the knowledge base's datasets"

@@ -219,3 +219,26 @@ def test_shipped_default_recommends_breast_cancer():
         rec = recommend(df, target="target", top_k=5)
     assert len(rec) == 5 and rec.neighbours.shape[0] > 0
     assert rec.to_frame()["score"].between(0, 1).all()
+
+
+def test_drivers_are_ranked_by_how_extreme_the_value_is_in_the_kb():
+    from autometa.recommend._recommend import _drivers, _KBState
+
+    kb_values = pd.DataFrame(
+        {"general.a": np.arange(20.0), "general.b": np.r_[np.zeros(15), np.arange(1, 6) * 1e-9]},
+        index=[f"d{i}" for i in range(20)],
+    )
+    state = _KBState(
+        data=None,
+        names=pd.Series(dtype=str),
+        index=None,
+        ood_threshold=np.inf,
+        median=kb_values.median(),
+        sorted_mf={c: np.sort(kb_values[c].to_numpy()) for c in kb_values},
+        params=pd.Series(dtype=str),
+    )
+    # b = the KB's maximum: 20 interquartile ranges above its median (a skewed feature),
+    # yet inside the KB's range; a is below every KB dataset: a is the more extreme one.
+    drivers = _drivers(state, pd.Series({"general.b": 5e-9, "general.a": -5.0}))
+    assert list(drivers["name"]) == ["general.a", "general.b"]
+    assert drivers["percentile"].tolist() == [0.0, 97.5]
