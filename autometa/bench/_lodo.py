@@ -98,7 +98,7 @@ class _Registered:
         return model_class(self.name)(random_state=seed)
 
 
-def make_methods(names: Iterable[str] | None = None) -> list[Method]:
+def make_methods(names: Iterable[str] | None = None, *, fit_once: bool = False) -> list[Method]:
     """The :class:`Method` of each name: ``"random"`` or a registered meta-model.
 
     Parameters
@@ -107,6 +107,11 @@ def make_methods(names: Iterable[str] | None = None) -> list[Method]:
         Default :data:`DEFAULT_METHODS`. Names of meta-models that are not registered
         (yet) are skipped with a warning when they are among the defaults, and are an error
         when asked for explicitly.
+    fit_once : bool, default=False
+        Fit every meta-model once per held-out family (with ``random_state=0``) and use
+        that fit for every seed, as deterministic models are; only random search then
+        varies with the seed. This divides the cost of the seeded (torch) models by the
+        number of seeds, at the price of not measuring their variation over seeds.
 
     Raises
     ------
@@ -135,7 +140,7 @@ def make_methods(names: Iterable[str] | None = None) -> list[Method]:
             methods.append(Method(RANDOM, None, deterministic=False))
         elif name in model_names():
             klass = model_class(name)
-            deterministic = bool(getattr(klass, "deterministic", False))
+            deterministic = fit_once or bool(getattr(klass, "deterministic", False))
             methods.append(Method(name, _Registered(name), deterministic=deterministic))
         elif explicit:
             raise ParameterError(

@@ -53,6 +53,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     lodo.add_argument("--seeds", type=int, default=5, help="seeds per method (default: 5)")
     lodo.add_argument(
+        "--fit-once",
+        action="store_true",
+        help="fit each meta-model once per held-out family (seed 0) and use it for every "
+        "seed; only random search varies with the seed (cheaper for the torch models)",
+    )
+    lodo.add_argument(
         "--k-max", type=int, default=50, help="trials per held-out dataset (default: 50)"
     )
     lodo.add_argument(
@@ -84,6 +90,10 @@ def _lodo(args: argparse.Namespace) -> int:
                 f"{args.methods!r} instead."
             )
     kb = KnowledgeBase.default() if args.kb is None else KnowledgeBase.load(args.kb)
+    if args.fit_once:
+        from autometa.bench import make_methods
+
+        methods = make_methods(methods, fit_once=True)
     result = run_lodo(
         kb,
         methods=methods,
@@ -123,6 +133,7 @@ def _lodo(args: argparse.Namespace) -> int:
                 "metrics": dict(result.metrics),
                 "seeds": list(result.seeds),
                 "k_max": result.k_max,
+                "fit_once": bool(args.fit_once),
                 "kb": None if args.kb is None else str(args.kb),
                 **result.settings,
             },

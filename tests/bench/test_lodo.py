@@ -137,6 +137,22 @@ def test_random_search_depends_on_the_seed_and_baselines_do_not() -> None:
     assert curves.groupby("method").size().nunique() == 1
 
 
+def test_fit_once_fits_seeded_models_once_per_family_and_keeps_random_seeded(monkeypatch) -> None:
+    from autometa import models
+
+    monkeypatch.setitem(models._registry._MODELS, "pool-order", f"{__name__}:PoolOrder")
+    data = make_task_data(n_datasets=8)
+    methods = make_methods(["random", "pool-order"], fit_once=True)
+    result = run_lodo(data, methods=methods, seeds=3, k_max=5)
+    fits = result.timings.loc[result.timings["method"] == "pool-order"]
+    assert len(fits) == data.families.nunique()
+    wide = result.curves.pivot_table(
+        index=["method", "dataset_id", "k"], columns="seed", values="regret"
+    )
+    assert (wide.loc["pool-order"].nunique(axis=1) == 1).all()
+    assert (wide.loc["random"].nunique(axis=1) > 1).any()
+
+
 def test_static_models_are_asked_once_per_held_out_dataset() -> None:
     data = make_task_data(n_datasets=6)
     CountingSBS.calls = 0
