@@ -405,6 +405,8 @@ def _frame_facts(frame: pd.DataFrame, rows: np.ndarray | None) -> _Facts:
     if len(fast_cols) == p:  # every column is plain numpy numeric: one pass
         assert arr is not None
         na = np.isnan(arr)
+    elif not fast_cols:
+        na = frame.isna().to_numpy()
     else:
         na = np.zeros((n, p), dtype=bool)
         fast = {plain[i] for i in fast_cols}
