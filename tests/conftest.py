@@ -114,3 +114,26 @@ def kb_factory() -> Callable[..., KnowledgeBase]:
 def tiny_kb() -> KnowledgeBase:
     """Both tasks, 3 datasets and 4 configurations each, one source, dense."""
     return make_kb(tasks=("classification", "regression"))
+
+
+# -- a tiny knowledge base and meta-models for the estimator and drop-in tests -------------
+# (built from small generated datasets, see tests/recommend/_tiny.py)
+@pytest.fixture(scope="session")
+def kb():
+    from recommend._tiny import tiny_kb
+
+    return tiny_kb()
+
+
+@pytest.fixture(scope="session")
+def clf_model():
+    from recommend._tiny import tiny_model
+
+    return tiny_model("classification")
+
+
+@pytest.fixture(scope="session")
+def reg_model():
+    from recommend._tiny import tiny_model
+
+    return tiny_model("regression")
