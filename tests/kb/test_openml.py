@@ -173,8 +173,17 @@ def test_end_to_end_suite_to_knowledge_base(openml_server, openml_cache, tmp_pat
     both = matrix.dropna(axis=1)
     assert both.shape == (2, 3)
     assert (matrix.max(axis=1) == 1.0).all() and (matrix.min(axis=1) == 0.0).all()
-    # TODO(recommend): once autometa.models exists, fit a meta-model on `kb` and check
-    # that recommending for openml/3's meta-features ranks its best configuration first.
+    # ... and recommendations come from it: a nearest-datasets model is fitted on the
+    # imported knowledge base on the fly; for openml/3's own meta-features (OpenML's
+    # qualities) its nearest dataset is itself, so its best configuration comes first.
+    from autometa.recommend import recommend_from_metafeatures
+
+    rec = recommend_from_metafeatures(
+        kb.metafeatures.loc["openml/3"], task="classification", metric="accuracy", kb=kb
+    )
+    raw = kb.performance_matrix("accuracy", task="classification").loc["openml/3"]
+    assert rec.to_frame()["config_id"].iloc[0] == raw.idxmax()
+    assert rec.neighbours["dataset_id"].iloc[0] == "openml/3"
 
 
 def test_cli_import_openml_writes_a_knowledge_base(openml_server, openml_cache, tmp_path, capsys):
