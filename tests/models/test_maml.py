@@ -12,7 +12,7 @@ from scipy.stats import spearmanr
 torch = pytest.importorskip("torch")
 
 from autometa._exceptions import ParameterError  # noqa: E402
-from autometa.models import MetaModel, TaskData, WarmStartSurrogate  # noqa: E402
+from autometa.models import MetaModel, Surrogate, TaskData, WarmStartSurrogate  # noqa: E402
 from autometa.models._maml import pairwise_loss  # noqa: E402
 
 from .conftest import make_task_data  # noqa: E402
@@ -122,13 +122,37 @@ def test_rank_adapts_and_leaves_out_observed(split, fitted):
     d = held_out[2]
     mf = data.metafeatures.loc[d]
     obs = observe(data, d, 5, seed=3)
-    order = fitted.rank(mf, obs)
+    ei_model = copy.copy(fitted)
+    ei_model.acquisition = "ei"
+    order = ei_model.rank(mf, obs)
     assert len(order) == len(data.config_ids) - 5 and not set(order) & set(obs)
     # expected improvement over the best trial, member by member
     members = fitted.adapt(mf, obs)._member_scores(mf.to_frame().T)[:, 0, :].numpy()
     best = data.config_ids.index(max(obs, key=obs.get))
     ei = pd.Series(np.clip(members - members[:, [best]], 0, None).mean(0), data.config_ids)
     assert ei[order[0]] == pytest.approx(ei.drop(list(obs)).max())
+
+
+def test_prior_acquisition_orders_by_the_zero_shot_mean(split, fitted):
+    data, _, held_out = split
+    d = held_out[2]
+    mf = data.metafeatures.loc[d]
+    obs = observe(data, d, 5, seed=3)
+    assert fitted.acquisition == "prior"
+    zero_shot = fitted.predict(mf).mean.iloc[0]
+    expected = zero_shot.drop(list(obs)).sort_values(ascending=False, kind="stable")
+    assert fitted.rank(mf, obs) == list(expected.index)
+    assert fitted.rank(mf) == list(zero_shot.sort_values(ascending=False, kind="stable").index)
+
+
+def test_frozen_meta_training_keeps_the_ordinary_training(split):
+    params = {**FAST, "meta_epochs": 3}
+    meta = WarmStartSurrogate(**params, random_state=0).fit(split[1])
+    plain = Surrogate(**{k: v for k, v in params.items() if k != "meta_epochs"}, random_state=0)
+    plain.fit(split[1])
+    mf = split[0].metafeatures.iloc[:3]
+    pd.testing.assert_frame_equal(meta.predict(mf).mean, plain.predict(mf).mean)
+    assert not np.allclose(meta.adapter_.log_lr.detach().numpy(), np.log(meta.inner_lr))
 
 
 def test_ucb_acquisition(split, fitted):
@@ -178,7 +202,7 @@ def test_errors(split, fitted):
     mf = data.metafeatures.loc[[held_out[0]]]
     with pytest.raises(
         ParameterError,
-        match=r"'acquisition' parameter of WarmStartSurrogate must be one of \['ucb', 'ei', 'mean'\]",
+        match=r"'acquisition' parameter of WarmStartSurrogate must be one of \['prior', 'ei', 'ucb', 'mean'\]",
     ):
         WarmStartSurrogate(acquisition="pi").fit(data)
     with pytest.raises(
