@@ -62,7 +62,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument(
         "--ranker",
         default=None,
-        help="the model that orders configurations (default: the first trained of "
+        help="the model that orders configurations: a name, or one per task as "
+        "'classification=NAME,regression=NAME' (default: the first trained of "
         f"{', '.join(_RANKER_PREFERENCE)})",
     )
     train.add_argument(
@@ -128,16 +129,32 @@ def _dir_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
+def _parse_rankers(text: str | None, names: list[str]) -> dict[str, str]:
+    """``--ranker``: one name for every task, or ``task=name`` pairs separated by commas."""
+    if text is None:
+        return {}
+    pairs = [p.strip() for p in text.split(",") if p.strip()]
+    if len(pairs) == 1 and "=" not in pairs[0]:
+        pairs = [f"{task}={pairs[0]}" for task in ("classification", "regression")]
+    rankers: dict[str, str] = {}
+    for pair in pairs:
+        task, _, name = pair.partition("=")
+        if task not in ("classification", "regression") or name not in names:
+            raise ParameterError(
+                f"The '--ranker' option must be one of the trained models {names}, or "
+                "'classification=NAME,regression=NAME' with such names. "
+                f"Got {text!r} instead."
+            )
+        rankers[task] = name
+    return rankers
+
+
 def _train(args: argparse.Namespace) -> int:
     from autometa.kb import KnowledgeBase
     from autometa.models import TaskData, model_class
 
     names = _parse_models(args.models)
-    if args.ranker is not None and args.ranker not in names:
-        raise ParameterError(
-            f"The '--ranker' option must be one of the trained models {names}. "
-            f"Got {args.ranker!r} instead."
-        )
+    rankers = _parse_rankers(args.ranker, names)
     out = args.out if args.out is not None else _source_checkout_models_dir()
     if out is None:
         raise ParameterError(
@@ -173,7 +190,7 @@ def _train(args: argparse.Namespace) -> int:
             entry["models"][name] = rel
             entry["fit_seconds"][name] = round(seconds, 2)
             print(f"{task:<15} {name:<12} fitted in {seconds:6.1f} s -> {out / rel}")
-        ranker = args.ranker or next((n for n in _RANKER_PREFERENCE if n in names), names[0])
+        ranker = rankers.get(task) or next((n for n in _RANKER_PREFERENCE if n in names), names[0])
         entry["ranker"] = ranker
         if "prototypes" in names:
             entry["explainer"] = "prototypes"

@@ -88,6 +88,30 @@ def test_ranker_must_be_trained(kb_path, tmp_path, capsys):
     assert "The '--ranker' option must be one of the trained models" in capsys.readouterr().err
 
 
+def test_a_ranker_per_task(kb_path, tmp_path):
+    out = tmp_path / "models"
+    argv = ["models", "train", "--kb", str(kb_path), "--out", str(out)]
+    argv += [
+        "--models",
+        "sbs,portfolio,maml",
+        "--ranker",
+        "classification=sbs,regression=portfolio",
+    ]
+    assert main(argv) == 0
+    index = json.loads((out / "models.json").read_text())
+    assert index["tasks"]["classification"]["ranker"] == "sbs"
+    assert index["tasks"]["regression"]["ranker"] == "portfolio"
+    assert index["tasks"]["regression"]["adaptive"] == "maml"
+    assert load_default_model("regression", "adaptive", path=out).name == "maml"
+
+
+def test_a_ranker_for_an_unknown_task_is_an_error(kb_path, tmp_path, capsys):
+    argv = ["models", "train", "--kb", str(kb_path), "--out", str(tmp_path)]
+    argv += ["--models", "sbs", "--ranker", "clustering=sbs"]
+    assert main(argv) == 1
+    assert "'classification=NAME,regression=NAME'" in capsys.readouterr().err
+
+
 def test_no_default_output_outside_a_checkout(kb_path, monkeypatch, capsys):
     import autometa.cli._models as cli_models
 
