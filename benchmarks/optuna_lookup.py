@@ -11,13 +11,17 @@ normalized score on the held-out dataset (1 = the pool's best, 0 = its worst). R
 after k trials = 1 - the best score of the first k.
 
 Methods: ``random`` (RandomSampler), ``tpe`` (TPESampler from a cold start),
-``tpe+warm`` (TPESampler after :func:`autometa.optuna.warm_start` enqueued the model's
-top 10), ``metasampler`` (:class:`autometa.optuna.MetaSampler`, defaults).
+``tpe+warm`` (TPESampler after :func:`autometa.optuna.warm_start` enqueued the top 10 of
+``--ranker``: the ``maml`` model or the greedy ``portfolio``), ``metasampler``
+(:class:`autometa.optuna.MetaSampler`, defaults). A method may carry keyword arguments of
+``MetaSampler`` or ``warm_start`` (``ranker`` too), e.g. ``metasampler:explore_every=0``
+or ``tpe+warm:n_trials=5,ranker=portfolio``; each spelling is its own row.
 
 Usage::
 
     python benchmarks/optuna_lookup.py --kb PATH [--tasks classification regression]
         [--max-families 10] [--max-datasets-per-family 2] [--seeds 5] [--trials 50]
+        [--ranker maml|portfolio] [--methods SPEC ...] [--model-cache DIR]
         [--out benchmarks/results/optuna_lookup]
 
 Families and, within a held-out family, the datasets evaluated are subsampled (seeded) to
@@ -29,6 +33,10 @@ Writes ``<out>.md`` (the table), ``<out>.csv`` (the curves) and ``<out>.png``.
 from __future__ import annotations
 
 import argparse
+import ast
+import hashlib
+import inspect
+import json
 import logging
 import sys
 import time
@@ -42,12 +50,58 @@ import pandas as pd
 from autometa.bench._lodo import LodoResult
 from autometa.kb import KnowledgeBase
 from autometa.learners import Configuration, get_learner
-from autometa.models import TaskData
+from autometa.models import GreedyPortfolio, MetaModel, TaskData
 from autometa.models._maml import WarmStartSurrogate
 from autometa.optuna import MetaSampler, suggest, warm_start
 
 logger = logging.getLogger("optuna_lookup")
 METHODS = ("random", "tpe", "tpe+warm", "metasampler")
+RANKERS = ("maml", "portfolio")
+
+
+def parse_method(spec: str) -> tuple[str, dict]:
+    """``"metasampler:explore_every=0,n_candidates=16"`` -> ("metasampler", {...})."""
+    name, _, opts = spec.partition(":")
+    if name not in METHODS:
+        raise argparse.ArgumentTypeError(f"unknown method {name!r} (one of {METHODS})")
+    options = {}
+    for item in filter(None, opts.split(",")):
+        key, _, value = item.partition("=")
+        try:
+            options[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            options[key] = value
+    return name, options
+
+
+def method_spec(spec: str) -> str:
+    parse_method(spec)
+    return spec
+
+
+def fit_cached(model: MetaModel, train: TaskData, cache: Path | None, tag: str) -> MetaModel:
+    """Fit ``model`` on ``train``, or load it from ``cache`` (keyed by data and parameters)."""
+    if cache is None:
+        return model.fit(train)
+    key = hashlib.sha256(
+        json.dumps(
+            [
+                tag,
+                type(model).__name__,
+                {k: repr(v) for k, v in sorted(vars(model).items()) if not k.endswith("_")},
+                Path(inspect.getsourcefile(type(model)) or "").read_text(),  # the code too
+                sorted(map(str, train.scores.index)),
+                list(map(str, train.scores.columns)),
+                float(np.nansum(train.scores.to_numpy())),
+            ]
+        ).encode()
+    ).hexdigest()[:16]
+    path = cache / f"{type(model).__name__}-{key}"
+    if (path / "model.json").is_file():
+        return MetaModel.load(path)
+    model.fit(train)
+    model.save(path)
+    return model
 
 
 class LookupObjective:
@@ -78,7 +132,8 @@ class LookupObjective:
         return 0.0 if np.isnan(score) else float(score)
 
 
-def run_study(method: str, objective: LookupObjective, model, mf, seed: int, trials: int, kb):
+def run_study(spec: str, objective: LookupObjective, models, mf, seed: int, trials: int, kb):
+    method, options = parse_method(spec)
     if method == "random":
         sampler = optuna.samplers.RandomSampler(seed=seed)
     elif method in ("tpe", "tpe+warm"):
@@ -87,21 +142,25 @@ def run_study(method: str, objective: LookupObjective, model, mf, seed: int, tri
         sampler = MetaSampler(
             metafeatures=mf,
             task=objective.task,
-            model=model,
+            model=models["maml"],
             learners=objective.learners,
             seed=seed,
             kb=kb,
+            **options,
         )
     study = optuna.create_study(direction="maximize", sampler=sampler)
     if method == "tpe+warm":
+        options = dict(options)
+        ranker = models[options.pop("ranker", models["ranker"])]
         warm_start(
             study,
             metafeatures=mf,
             task=objective.task,
-            model=model,
-            n_trials=10,
+            model=ranker,
+            n_trials=options.pop("n_trials", 10),
             learners=objective.learners,
             kb=kb,
+            **options,
         )
     study.optimize(objective, n_trials=trials)
     values = np.array([t.value for t in study.trials], dtype=np.float64)
@@ -123,7 +182,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trials", type=int, default=50)
     parser.add_argument("--meta-epochs", type=int, default=None, help="override the model's")
     parser.add_argument("--epochs", type=int, default=None, help="override the model's")
-    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    parser.add_argument(
+        "--methods",
+        nargs="+",
+        default=list(METHODS),
+        type=method_spec,
+        help="methods, each optionally with options: 'metasampler:explore_every=0', "
+        "'tpe+warm:n_trials=5,ranker=portfolio' (MetaSampler / warm_start keyword arguments)",
+    )
+    parser.add_argument(
+        "--ranker",
+        default="maml",
+        choices=RANKERS,
+        help="the model whose recommendations tpe+warm enqueues (MetaSampler always uses maml)",
+    )
+    parser.add_argument(
+        "--model-cache",
+        default=None,
+        help="directory to keep the fitted meta-models in, keyed by training data and "
+        "parameters (reruns skip the fits)",
+    )
     parser.add_argument("--out", default="benchmarks/results/optuna_lookup")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
@@ -157,7 +235,12 @@ def main(argv: list[str] | None = None) -> int:
             if train.scores.shape[0] < 2:
                 continue
             t0 = time.perf_counter()
-            model = WarmStartSurrogate(**model_kwargs).fit(train)
+            cache = Path(args.model_cache) if args.model_cache else None
+            models = {
+                "maml": fit_cached(WarmStartSurrogate(**model_kwargs), train, cache, task),
+                "portfolio": GreedyPortfolio().fit(train),
+                "ranker": args.ranker,
+            }
             logger.info("  %s: model fitted in %.0f s", family, time.perf_counter() - t0)
             evaluated = sorted(held)
             if len(evaluated) > args.max_datasets_per_family:
@@ -169,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
                 mf = data.metafeatures.loc[dataset_id]
                 for seed in range(args.seeds):
                     for method in args.methods:
-                        regret = run_study(method, objective, model, mf, seed, args.trials, kb)
+                        regret = run_study(method, objective, models, mf, seed, args.trials, kb)
                         for k, r in enumerate(regret, start=1):
                             rows.append((method, task, dataset_id, family, seed, k, float(r)))
             logger.info("  %s done (%.0f s so far)", family, time.perf_counter() - start)

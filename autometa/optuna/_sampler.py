@@ -44,6 +44,9 @@ logger = logging.getLogger(__name__)
 
 CONFIG_ATTR = "autometa:config_id"
 PHASE_ATTR = "autometa:phase"
+#: Length-scale (RMS distance per encoded dimension) over which the surrogate's uncertainty
+#: recovers away from a tried point.
+LENGTH_SCALE = 0.1
 
 
 def _expected_improvement(mean: np.ndarray, std: np.ndarray, best: float) -> np.ndarray:
@@ -66,7 +69,24 @@ class MetaSampler(BaseSampler):
        among the knowledge base's configurations not tried yet, plus ``n_candidates``
        random configurations (half drawn from the space, half around the best trial; their
        mean and variance are kernel averages over the pool configurations of the same
-       learner, so they win only where the surrogate already expects the best). A meta-model without ``adapt`` keeps its static order.
+       learner). A meta-model without ``adapt`` keeps its static order.
+    3. **Exploration**: every ``explore_every``-th trial after the zero-shot phase is left
+       to ``independent_sampler`` (TPE by default, which sees every trial of the study), as
+       SMAC interleaves random configurations with its model's: a surrogate trained on
+       other datasets can be confidently wrong about this one, and these trials find out.
+       When the model expects no improvement (largest expected improvement at most
+       ``ei_tolerance`` times the spread of its predictions), the trial is left to the
+       independent sampler too.
+
+    Three rules keep the model-guided trials from circling the best trial so far (without
+    them the sampler proposed the same configuration, or a slight variation of it, from
+    the fourth trial on): candidates closer than ``min_distance`` to a tried configuration
+    (root-mean-square distance per dimension of the learner registry's encoding: numeric
+    values on the unit scale, categorical ones one-hot) are dropped; a candidate's
+    uncertainty shrinks near tried configurations, by ``sqrt(1 - exp(-d^2 / (2 l^2)))``
+    with ``l = LENGTH_SCALE = 0.1`` (a Gaussian process's posterior variance under a
+    squared-exponential kernel); and the pool configurations already observed lend no
+    variance to the random candidates around them (their outcome is known).
 
     The sampler proposes the learner parameter and the chosen learner's hyperparameters,
     named as in :func:`~autometa.optuna.search_space` (or through ``mapping``) and mapped
@@ -105,6 +125,15 @@ class MetaSampler(BaseSampler):
         Zero-shot trials before adaptation starts.
     n_candidates : int, default=32
         Random configurations added to the candidate set (0 for the pool only).
+    explore_every : int, default=3
+        Every ``explore_every``-th trial after the zero-shot phase comes from
+        ``independent_sampler`` (0: never).
+    min_distance : float, default=0.05
+        Candidates closer than this to a tried configuration are not proposed (RMS
+        distance per dimension of the encoding; 0 drops exact duplicates only).
+    ei_tolerance : float, default=1e-3
+        Below this expected improvement, relative to the standard deviation of the
+        adapted predictions over the pool, the independent sampler takes the trial.
     adapt_steps : int, optional
         Gradient steps of adaptation (default: the model's own).
     independent_sampler : BaseSampler, optional
@@ -137,6 +166,9 @@ class MetaSampler(BaseSampler):
         learner_param: str = LEARNER_PARAM,
         n_startup: int = 3,
         n_candidates: int = 32,
+        explore_every: int = 3,
+        min_distance: float = 0.05,
+        ei_tolerance: float = 1e-3,
         adapt_steps: int | None = None,
         independent_sampler: BaseSampler | None = None,
         seed: int | None = None,
@@ -149,6 +181,30 @@ class MetaSampler(BaseSampler):
                 f"Got {n_candidates!r} instead."
             )
         self._n_candidates = n_candidates
+        if (
+            isinstance(explore_every, bool)
+            or not isinstance(explore_every, int)
+            or explore_every < 0
+            or explore_every == 1
+        ):
+            raise ParameterError(
+                f"The 'explore_every' parameter of MetaSampler must be 0 (never) or an int "
+                f">= 2. Got {explore_every!r} instead."
+            )
+        self._explore_every = explore_every
+        for value, name in ((min_distance, "min_distance"), (ei_tolerance, "ei_tolerance")):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+                or value < 0
+            ):
+                raise ParameterError(
+                    f"The '{name}' parameter of MetaSampler must be a float >= 0. "
+                    f"Got {value!r} instead."
+                )
+        self._min_distance = float(min_distance)
+        self._ei_tolerance = float(ei_tolerance)
         if adapt_steps is not None:
             adapt_steps = check_positive_int(adapt_steps, "adapt_steps", owner)
         self._adapt_steps = adapt_steps
@@ -194,10 +250,12 @@ class MetaSampler(BaseSampler):
             return
         with self._lock:
             proposals, phase = self._propose(study, trial)
-            if not proposals:
-                return
-            self._proposals[trial._trial_id] = proposals
-            self._picks[trial._trial_id] = proposals[0]
+            if proposals:
+                self._proposals[trial._trial_id] = proposals
+                self._picks[trial._trial_id] = proposals[0]
+        if not proposals:  # the independent sampler's trial
+            study._storage.set_trial_system_attr(trial._trial_id, PHASE_ATTR, phase)
+            return
         cid = self._pool_id(proposals[0])
         study._storage.set_trial_system_attr(trial._trial_id, CONFIG_ATTR, cid)
         study._storage.set_trial_system_attr(trial._trial_id, PHASE_ATTR, phase)
@@ -308,16 +366,32 @@ class MetaSampler(BaseSampler):
         x = get_learner(config.learner).encode(config.params)
         return ids[int(np.argmin(((matrix - x) ** 2).sum(axis=1)))]
 
-    def _observations(self, study: Study) -> tuple[dict[str, float], set[str]]:
-        """Oriented values per pool configuration (NaN = failed/pruned) and tried ids."""
+    def _observations(
+        self, study: Study
+    ) -> tuple[dict[str, float], set[str], dict[str, list[np.ndarray]], int]:
+        """What the study has tried so far.
+
+        Returns the oriented values per pool configuration (NaN = failed/pruned), the ids
+        of the pool configurations tried, the encoded points tried per learner (the trials'
+        own parameters, so that values snapped by the study count as they ran) and the
+        number of trials proposed after the zero-shot phase.
+        """
         sign = 1.0 if study.direction.name == "MAXIMIZE" else -1.0
         observed: dict[str, float] = {}
         tried: set[str] = set()
+        points: dict[str, list[np.ndarray]] = {}
+        n_after = 0
         for t in study.get_trials(deepcopy=False):
+            if t.system_attrs.get(PHASE_ATTR, "zero-shot") != "zero-shot":
+                n_after += 1
+            config = self._names.from_study(t.params) if t.params else None
+            if config is not None and config.learner in self._encoded:
+                points.setdefault(config.learner, []).append(
+                    get_learner(config.learner).encode(config.params)
+                )
             # The configuration proposed for the trial, else the pool's nearest to its params.
             cid = t.system_attrs.get(CONFIG_ATTR)
             if cid not in self._configs:
-                config = self._names.from_study(t.params) if t.params else None
                 if config is None or config.learner not in self._encoded:
                     continue
                 cid = self._pool_id(config)
@@ -329,14 +403,32 @@ class MetaSampler(BaseSampler):
                 observed.setdefault(cid, math.nan)
         for pick in self._picks.values():  # trials running now
             tried.add(self._pool_id(pick))
-        return observed, tried
+            points.setdefault(pick.learner, []).append(
+                get_learner(pick.learner).encode(pick.params)
+            )
+        return observed, tried, points, n_after
+
+    def _distance_to_tried(
+        self, config: Configuration, points: Mapping[str, list[np.ndarray]]
+    ) -> float:
+        """RMS distance per encoded dimension to the nearest tried point of the learner."""
+        tried = points.get(config.learner)
+        if not tried:
+            return math.inf
+        x = get_learner(config.learner).encode(config.params)
+        d2 = ((np.asarray(tried) - x) ** 2).mean(axis=1)
+        return math.sqrt(float(d2.min()))
 
     def _propose(self, study: Study, trial: FrozenTrial) -> tuple[list[Configuration], str]:
-        observed, tried = self._observations(study)
+        observed, tried, points, n_after = self._observations(study)
         n_complete = sum(1 for v in observed.values() if not math.isnan(v))
         if not self._adaptive or n_complete < self._n_startup:
             order = [c for c in self._zero_shot if c not in tried]
             return [self._configs[c] for c in order], "zero-shot"
+        # Interleaved exploration (as SMAC interleaves random configurations): every
+        # explore_every-th trial after the zero-shot phase is the independent sampler's.
+        if self._explore_every and n_after % self._explore_every == self._explore_every - 1:
+            return [], "explore"
         kwargs = {} if self._adapt_steps is None else {"steps": self._adapt_steps}
         adapted = self.model.adapt(self.metafeatures, observed, **kwargs)  # type: ignore[attr-defined]
         pred = adapted.predict(self.metafeatures)
@@ -350,19 +442,47 @@ class MetaSampler(BaseSampler):
         pos = {cid: i for i, cid in enumerate(ids)}
         seen = [pos[c] for c, v in observed.items() if c in pos and not math.isnan(v)]
         best = float(mean[seen].max()) if seen else float(mean.max())
-        pool = [c for c in ids if c not in tried]
-        candidates = [self._configs[c] for c in pool]
-        cand_mean = [mean[pos[c]] for c in pool]
-        cand_std = [std[pos[c]] for c in pool]
-        extra = self._random_candidates(study, trial, observed)
-        for c in extra:
-            m, s = self._interpolate(c, mean, std, pos)
+        candidates: list[Configuration] = []
+        cand_mean: list[float] = []
+        cand_std: list[float] = []
+        for cid in ids:
+            if cid in tried:
+                continue
+            candidates.append(self._configs[cid])
+            cand_mean.append(mean[pos[cid]])
+            cand_std.append(std[pos[cid]])
+        # Off-pool candidates borrow mean and variance from their pool neighbours; the
+        # neighbours already observed have no variance left (their outcome is known), so a
+        # candidate next to a tried configuration is as certain as it.
+        known = std.copy()
+        known[[pos[c] for c in observed if c in pos]] = 0.0
+        for c in self._random_candidates(study, trial, observed):
+            m, s = self._interpolate(c, mean, known, pos)
             candidates.append(c)
             cand_mean.append(m)
             cand_std.append(s)
-        if not candidates:
-            return [], "exhausted"
-        ei = _expected_improvement(np.array(cand_mean), np.array(cand_std), best)
+        distances = [self._distance_to_tried(c, points) for c in candidates]
+        # No (near-)duplicates of what was tried.
+        keep = [i for i, d in enumerate(distances) if d > self._min_distance]
+        if not keep:
+            return [], "fallback"
+        candidates = [candidates[i] for i in keep]
+        d = np.array([distances[i] for i in keep])
+        cand_mean = [cand_mean[i] for i in keep]
+        cand_std = [cand_std[i] for i in keep]
+        # The surrogate knows nothing of a trial's own outcome beyond the pool: its
+        # uncertainty shrinks near tried points as a Gaussian process's does (squared-
+        # exponential kernel on the encoding, length-scale LENGTH_SCALE per dimension).
+        shrink = np.sqrt(1.0 - np.exp(-0.5 * (d / LENGTH_SCALE) ** 2))
+        ei = _expected_improvement(
+            np.array(cand_mean, dtype=np.float64),
+            np.array(cand_std, dtype=np.float64) * shrink,
+            best,
+        )
+        # Nothing left that the model expects to improve on: the independent sampler.
+        scale = float(np.std(mean)) if mean.size > 1 else 0.0
+        if not np.isfinite(ei).any() or float(np.nanmax(ei)) <= self._ei_tolerance * scale:
+            return [], "fallback"
         order = np.argsort(-ei, kind="stable")
         return [candidates[i] for i in order], "adaptive"
 

@@ -69,6 +69,7 @@ def warm_start(
     distributions: Mapping[str, BaseDistribution] | None = None,
     mapping: Mapping[str, str] | None = None,
     learner_param: str = LEARNER_PARAM,
+    max_per_learner: int | None = None,
 ) -> pd.DataFrame:
     """Enqueue autometa's top recommendations as the first trials of ``study``.
 
@@ -108,6 +109,11 @@ def warm_start(
         :class:`~autometa.optuna._space.ParamNames`).
     learner_param : str, default="learner"
         The study's name of the categorical learner parameter.
+    max_per_learner : int, optional
+        At most this many recommendations of one learner, so that the enqueued trials
+        cover several learners (the rest by rank if fewer learners are in scope). A
+        sampler such as TPE models the region of the best trials so far; enqueued trials
+        that all sit in one learner keep it there.
 
     Returns
     -------
@@ -126,6 +132,8 @@ def warm_start(
     ...                n_trials=20)  # doctest: +SKIP
     """
     n_trials = check_positive_int(n_trials, "n_trials", "warm_start")
+    if max_per_learner is not None:
+        max_per_learner = check_positive_int(max_per_learner, "max_per_learner", "warm_start")
     task = resolve_task(task, y, "warm_start")
     scope = resolve_learners(learners, task, owner="warm_start")
     mf = resolve_metafeatures(X, y, task, metafeatures, "warm_start")
@@ -148,22 +156,35 @@ def warm_start(
     in_scope = {lrn.name for lrn in scope}
     existing = _existing_params(study)
     chosen: list[dict[str, Any]] = []
-    rows = []
-    for cid in meta.rank(mf):
-        if len(rows) == n_trials:
+    picked: list[str] = []
+    ranked = meta.rank(mf)
+    order = [c for c in ranked if configs[c].learner in in_scope]
+    if max_per_learner is not None:
+        per_learner: dict[str, int] = {}
+        first, rest = [], []
+        for cid in order:
+            count = per_learner.get(configs[cid].learner, 0)
+            (first if count < max_per_learner else rest).append(cid)
+            per_learner[configs[cid].learner] = count + 1
+        order = first + rest
+    for cid in order:
+        if len(picked) == n_trials:
             break
-        config = configs[cid]
-        if config.learner not in in_scope:
-            continue
-        params = names.to_study(config, distributions)
+        params = names.to_study(configs[cid], distributions)
         if not params or params in chosen:
             continue
         chosen.append(params)
+        picked.append(cid)
+    # best first, in the ranker's order
+    rank = {cid: i for i, cid in enumerate(ranked)}
+    rows = []
+    for cid in sorted(picked, key=rank.__getitem__):
+        params = chosen[picked.index(cid)]
         rows.append(
             {
                 "rank": len(rows) + 1,
                 "config_id": cid,
-                "learner": config.learner,
+                "learner": configs[cid].learner,
                 "predicted_score": float(prediction[cid]),
                 "params": params,
                 "enqueued": not any(_covers(e, params) for e in existing),

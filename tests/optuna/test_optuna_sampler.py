@@ -41,7 +41,12 @@ def _study(sampler: MetaSampler, direction: str = "maximize") -> optuna.Study:
 
 def test_starts_with_the_zero_shot_order_then_adapts(fake_model, mf) -> None:
     sampler = MetaSampler(
-        metafeatures=mf, task="classification", model=fake_model, n_startup=3, seed=0
+        metafeatures=mf,
+        task="classification",
+        model=fake_model,
+        n_startup=3,
+        explore_every=0,
+        seed=0,
     )
     study = _study(sampler)
     study.optimize(_objective, n_trials=6)
@@ -100,7 +105,7 @@ def test_single_learner_space_with_bare_names(fake_model, mf) -> None:
     study = _study(sampler)
     study.optimize(lambda t: (suggest(t, "SVC"), t.params["C"])[1], n_trials=5)
     order = [c for c in fake_model.rank(mf) if c.startswith("SVC-")]
-    ids = [t.system_attrs["autometa:config_id"] for t in study.trials]
+    ids = [t.system_attrs["autometa:config_id"] for t in study.trials[:3]]
     assert ids[:3] == order[:3]
     assert study.trials[0].params["C"] == pytest.approx(sampler._configs[ids[0]].params["C"])
 
@@ -184,6 +189,9 @@ def test_enqueued_trials_are_left_alone(fake_model, mf) -> None:
         ({"n_startup": 0}, "'n_startup' parameter of MetaSampler must be an int >= 1"),
         ({"n_candidates": -1}, "'n_candidates' parameter of MetaSampler must be an int >= 0"),
         ({"adapt_steps": 0}, "'adapt_steps' parameter of MetaSampler must be an int >= 1"),
+        ({"explore_every": 1}, "'explore_every' parameter of MetaSampler must be 0"),
+        ({"min_distance": -0.1}, "'min_distance' parameter of MetaSampler must be a float"),
+        ({"ei_tolerance": "x"}, "'ei_tolerance' parameter of MetaSampler must be a float"),
         ({"independent_sampler": "tpe"}, "must be an Optuna sampler or None"),
         ({"task": "ranking"}, "'task' parameter of MetaSampler must be one of"),
         ({"model": "maml"}, "'model' parameter of MetaSampler must be a fitted"),
@@ -201,3 +209,112 @@ def test_needs_data_or_metafeatures(fake_model) -> None:
         MetaSampler(task="classification", model=fake_model)
     with pytest.raises(ParameterError, match="needs the 'task' parameter"):
         MetaSampler(model=fake_model)
+
+
+# -- search after the zero-shot phase ---------------------------------------------------------
+def _lookup_objective(sampler: MetaSampler, seed: int = 0):
+    """Score of the pool configuration nearest to the trial (a table look-up), with
+    scores unrelated to the model's ranking: only search finds the best."""
+    import numpy as np
+
+    from autometa.learners import get_learner
+
+    rng = np.random.default_rng(seed)
+    scores = {cid: float(rng.random()) for cid in sampler._configs}
+
+    def objective(trial: optuna.Trial) -> float:
+        suggest(trial, task="classification")
+        config = sampler._names.from_study(trial.params)
+        assert config is not None
+        ids, matrix = sampler._encoded[config.learner]
+        x = get_learner(config.learner).encode(config.params)
+        return scores[ids[int(np.argmin(((matrix - x) ** 2).sum(axis=1)))]]
+
+    return objective, scores
+
+
+def test_no_near_duplicate_proposals(fake_model, mf) -> None:
+    import numpy as np
+
+    from autometa.learners import get_learner
+
+    sampler = MetaSampler(
+        metafeatures=mf, task="classification", model=fake_model, explore_every=0, seed=0
+    )
+    study = _study(sampler)
+    objective, _ = _lookup_objective(sampler)
+    study.optimize(objective, n_trials=30)
+    proposed = [t for t in study.trials if t.system_attrs["autometa:phase"] != "explore"]
+    ids = [
+        t.system_attrs["autometa:config_id"]
+        for t in proposed
+        if t.system_attrs.get("autometa:config_id")
+    ]
+    assert len(ids) == len(set(ids))  # never the same pool configuration twice
+    points = [sampler._names.from_study(t.params) for t in proposed]
+    for i, a in enumerate(points):
+        xa = get_learner(a.learner).encode(a.params)
+        for b in points[:i]:
+            if b.learner == a.learner:
+                xb = get_learner(b.learner).encode(b.params)
+                assert np.sqrt(((xa - xb) ** 2).mean()) > sampler._min_distance
+
+
+def test_keeps_making_progress_after_the_zero_shot_phase(fake_model, mf) -> None:
+    sampler = MetaSampler(
+        metafeatures=mf, task="classification", model=fake_model, n_startup=3, seed=0
+    )
+    study = _study(sampler)
+    objective, scores = _lookup_objective(sampler, seed=1)
+    study.optimize(objective, n_trials=40)
+    values = [t.value for t in study.trials]
+    assert max(values[3:]) > max(values[:3])
+    # 40 trials on a 32-configuration pool whose scores the model cannot know: the search
+    # covers most of it instead of circling the best zero-shot trial.
+    distinct = {round(v, 12) for v in values}
+    assert len(distinct) >= 0.5 * len(scores)
+    assert max(values) >= sorted(scores.values())[-3]
+
+
+def test_explores_every_mth_trial_with_the_independent_sampler(fake_model, mf) -> None:
+    class Recording(RandomSampler):
+        trials: list[int] = []
+
+        def sample_independent(self, study, trial, param_name, param_distribution):
+            if param_name == "learner":
+                self.trials.append(trial.number)
+            return super().sample_independent(study, trial, param_name, param_distribution)
+
+    inner = Recording(seed=0)
+    sampler = MetaSampler(
+        metafeatures=mf,
+        task="classification",
+        model=fake_model,
+        n_startup=2,
+        explore_every=3,
+        independent_sampler=inner,
+        seed=0,
+    )
+    study = _study(sampler)
+    study.optimize(_objective, n_trials=11)
+    phases = [t.system_attrs["autometa:phase"] for t in study.trials]
+    assert phases[:2] == ["zero-shot"] * 2
+    assert [i for i, p in enumerate(phases) if p == "explore"] == [4, 7, 10]
+    assert inner.trials == [4, 7, 10]
+    assert "autometa:config_id" not in study.trials[4].system_attrs
+
+
+def test_falls_back_to_the_independent_sampler_when_ei_is_negligible(fake_model, mf) -> None:
+    sampler = MetaSampler(
+        metafeatures=mf,
+        task="classification",
+        model=fake_model,
+        n_startup=2,
+        explore_every=0,
+        ei_tolerance=1e9,
+        seed=0,
+    )
+    study = _study(sampler)
+    study.optimize(_objective, n_trials=5)
+    phases = [t.system_attrs["autometa:phase"] for t in study.trials]
+    assert phases == ["zero-shot"] * 2 + ["fallback"] * 3

@@ -6,6 +6,7 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution, Int
 
 from autometa import ParameterError
 from autometa.optuna import suggest, warm_start
+from autometa.optuna._common import model_configurations
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -85,3 +86,29 @@ def test_infers_distributions_from_the_study_and_maps_user_names(fake_model, mf)
 def test_errors(fake_model, mf, kwargs: dict, match: str) -> None:
     with pytest.raises(ParameterError, match=match):
         warm_start(optuna.create_study(), **{**_kw(fake_model, mf), **kwargs})
+
+
+def test_max_per_learner_spreads_the_recommendations(fake_model, mf) -> None:
+    study = optuna.create_study(direction="maximize")
+    table = warm_start(study, n_trials=4, max_per_learner=1, **_kw(fake_model, mf))
+    order = fake_model.rank(mf)
+    learners = {c: cfg.learner for c, cfg in model_configurations(fake_model).items()}
+    first_of_each = []
+    for cid in order:
+        if learners[cid] not in {learners[c] for c in first_of_each}:
+            first_of_each.append(cid)
+    # one configuration per learner, the best of each, in the ranker's order
+    assert list(table["config_id"]) == [c for c in order if c in first_of_each[:4]]
+    assert table["learner"].nunique() == 4
+    # with fewer learners than trials, the rest by rank
+    study = optuna.create_study(direction="maximize")
+    table = warm_start(
+        study,
+        n_trials=3,
+        max_per_learner=1,
+        learners=["SVC", "LogisticRegression"],
+        **_kw(fake_model, mf),
+    )
+    assert len(table) == 3 and table["learner"].nunique() == 2
+    with pytest.raises(ParameterError, match="'max_per_learner' parameter of warm_start"):
+        warm_start(study, max_per_learner=0, **_kw(fake_model, mf))
