@@ -139,6 +139,8 @@ def run_study(spec: str, objective: LookupObjective, models, mf, seed: int, tria
     elif method in ("tpe", "tpe+warm"):
         sampler = optuna.samplers.TPESampler(seed=seed)
     else:
+        if "startup_model" in options:
+            options = {**options, "startup_model": models[options["startup_model"]]}
         sampler = MetaSampler(
             metafeatures=mf,
             task=objective.task,

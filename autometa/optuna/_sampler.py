@@ -123,6 +123,10 @@ class MetaSampler(BaseSampler):
     learner_param : str, default="learner"
     n_startup : int, default=3
         Zero-shot trials before adaptation starts.
+    startup_model : MetaModel, optional
+        The ranker of the zero-shot trials (default: ``model``), e.g. the greedy portfolio,
+        whose top configurations cover several learners by construction. It must score the
+        same knowledge base's configurations.
     n_candidates : int, default=32
         Random configurations added to the candidate set (0 for the pool only).
     explore_every : int, default=3
@@ -165,6 +169,7 @@ class MetaSampler(BaseSampler):
         mapping: Mapping[str, str] | None = None,
         learner_param: str = LEARNER_PARAM,
         n_startup: int = 3,
+        startup_model: MetaModel | None = None,
         n_candidates: int = 32,
         explore_every: int = 3,
         min_distance: float = 0.05,
@@ -232,7 +237,12 @@ class MetaSampler(BaseSampler):
             lrn = get_learner(learner)
             matrix = np.array([lrn.encode(self._configs[c].params) for c in ids])
             self._encoded[learner] = (ids, matrix)
-        self._zero_shot = [c for c in self.model.rank(self.metafeatures) if c in self._configs]
+        ranker = (
+            self.model
+            if startup_model is None
+            else resolve_model(startup_model, self.task, owner + " (startup_model)")
+        )
+        self._zero_shot = [c for c in ranker.rank(self.metafeatures) if c in self._configs]
         self._adaptive = callable(getattr(self.model, "adapt", None))
         self._search_space = IntersectionSearchSpace()
         self._lock = threading.Lock()

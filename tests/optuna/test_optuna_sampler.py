@@ -318,3 +318,24 @@ def test_falls_back_to_the_independent_sampler_when_ei_is_negligible(fake_model,
     study.optimize(_objective, n_trials=5)
     phases = [t.system_attrs["autometa:phase"] for t in study.trials]
     assert phases == ["zero-shot"] * 2 + ["fallback"] * 3
+
+
+def test_startup_model_ranks_the_zero_shot_trials(fake_model, task_data, mf) -> None:
+    from autometa.models import GreedyPortfolio
+
+    portfolio = GreedyPortfolio().fit(task_data)
+    sampler = MetaSampler(
+        metafeatures=mf,
+        task="classification",
+        model=fake_model,
+        startup_model=portfolio,
+        n_startup=3,
+        seed=0,
+    )
+    study = _study(sampler)
+    study.optimize(_objective, n_trials=4)
+    ids = [t.system_attrs["autometa:config_id"] for t in study.trials]
+    assert ids[:3] == portfolio.rank(mf)[:3]
+    assert study.trials[3].system_attrs["autometa:phase"] == "adaptive"
+    with pytest.raises(ParameterError, match="startup_model"):
+        MetaSampler(metafeatures=mf, task="classification", model=fake_model, startup_model="sbs")
