@@ -13,7 +13,8 @@ after k trials = 1 - the best score of the first k.
 Methods: ``random`` (RandomSampler), ``tpe`` (TPESampler from a cold start),
 ``tpe+warm`` (TPESampler after :func:`autometa.optuna.warm_start` enqueued the top 10 of
 ``--ranker``: the ``maml`` model or the greedy ``portfolio``), ``metasampler``
-(:class:`autometa.optuna.MetaSampler`, defaults). A method may carry keyword arguments of
+(:class:`autometa.optuna.MetaSampler`, defaults: zero-shot trials from ``--ranker``,
+adaptation with ``maml``). A method may carry keyword arguments of
 ``MetaSampler`` or ``warm_start`` (``ranker`` too), e.g. ``metasampler:explore_every=0``
 or ``tpe+warm:n_trials=5,ranker=portfolio``; each spelling is its own row.
 
@@ -139,8 +140,10 @@ def run_study(spec: str, objective: LookupObjective, models, mf, seed: int, tria
     elif method in ("tpe", "tpe+warm"):
         sampler = optuna.samplers.TPESampler(seed=seed)
     else:
-        if "startup_model" in options:
-            options = {**options, "startup_model": models[options["startup_model"]]}
+        # zero-shot trials from --ranker unless the method says otherwise (as the shipped
+        # defaults: the ranker starts, maml adapts)
+        startup = options.get("startup_model", models["ranker"])
+        options = {**options, "startup_model": models[startup]}
         sampler = MetaSampler(
             metafeatures=mf,
             task=objective.task,
@@ -196,7 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         "--ranker",
         default="maml",
         choices=RANKERS,
-        help="the model whose recommendations tpe+warm enqueues (MetaSampler always uses maml)",
+        help="the model whose recommendations tpe+warm enqueues and MetaSampler starts with "
+        "(MetaSampler adapts maml)",
     )
     parser.add_argument(
         "--model-cache",
