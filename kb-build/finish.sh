@@ -7,11 +7,11 @@
 #    meta-features match what `recommend` computes live),
 # 3. copies the knowledge base into the package (autometa/data/default_kb),
 # 4. trains the meta-models on it (autometa/data/models) with RANKER as the ranker
-#    (default: portfolio; choose the best method of the leave-one-family-out table).
+#    (default: maml, the best method of the leave-one-family-out table).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . .venv/bin/activate
-ranker="${1:-portfolio}"
+ranker="${1:-maml}"
 work=$(mktemp -d)/default_kb
 python - "$work" <<'PY'
 import sys
