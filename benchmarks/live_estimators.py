@@ -1,8 +1,15 @@
 """Live benchmark: MetaClassifier / MetaRegressor against scikit-learn defaults, trained for real.
 
-On datasets outside the meta-model's training data (by default: PMLB datasets whose family
-is absent from the knowledge base the models were trained on; or the datasets given by
-path), each method is fitted on a 75% split and scored on the held-out 25%:
+On datasets outside the meta-model's training data, each method is fitted on a 75% split
+and scored on the held-out 25%. Outside the training data means one of:
+
+- ``--leave-family-out``: PMLB datasets of the knowledge base, half of each task; for each,
+  the ranker (``--ranker``, default ``maml``) is fitted on the knowledge base *without the
+  dataset's family* and the estimators recommend from that knowledge base;
+- by default: PMLB datasets whose family is absent from the knowledge base;
+- ``--data``: the datasets given by path.
+
+Methods:
 
 - ``autometa zero-shot``: ``MetaClassifier()`` / ``MetaRegressor()``;
 - ``autometa n_candidates=5``: the best of the first five recommendations by 3-fold CV;
@@ -14,6 +21,7 @@ with the average rank (1 = best) and fit time per method.
 
 Usage::
 
+    python benchmarks/live_estimators.py --leave-family-out --n-datasets 16
     python benchmarks/live_estimators.py --n-datasets 12             # PMLB, default models
     python benchmarks/live_estimators.py --data a.csv b.tsv.gz --target target
     python benchmarks/live_estimators.py --kb KB_DIR --model MODELS_DIR
@@ -38,13 +46,28 @@ def _datasets(args: argparse.Namespace, kb_families: set[str]) -> list[tuple[str
     if args.data:
         return [(Path(p).name, Path(p), args.target) for p in args.data]
     index = pd.read_csv(PMLB / "index.tsv", sep="\t")
-    index = index[~index["family"].astype(str).isin(kb_families)]
+    in_kb = index["family"].astype(str).isin(kb_families)
+    index = index[in_kb] if args.leave_family_out else index[~in_kb]
     index = index[(index["n_rows"] <= args.max_rows) & (index["n_rows"] >= 100)]
-    chosen = index.sample(frac=1.0, random_state=0).head(args.n_datasets)
+    # one dataset per family, half of each task
+    index = index.sample(frac=1.0, random_state=0).drop_duplicates("family")
+    per_task = max(1, args.n_datasets // 2)
+    chosen = pd.concat([g.head(per_task) for _, g in index.groupby("task")])
     return [(r["name"], PMLB / f"{r['name']}.tsv.gz", "target") for _, r in chosen.iterrows()]
 
 
-def _methods(task: str, kb: str | None, model: str | None) -> dict[str, object]:
+def _held_out_model(kb: object, name: str, task: str, ranker: str) -> tuple[object, object]:
+    """The knowledge base without ``name``'s family, and ``ranker`` fitted on it."""
+    from autometa.models import TaskData, model_class
+
+    datasets = kb.datasets
+    family = datasets.loc[datasets["name"] == name, "family"].iloc[0]
+    keep = datasets.loc[datasets["family"] != family, "dataset_id"]
+    sub = kb.subset(list(keep))
+    return sub, model_class(ranker)(random_state=0).fit(TaskData.from_kb(sub, task))
+
+
+def _methods(task: str, kb: object, model: object) -> dict[str, object]:
     from autometa import MetaClassifier, MetaRegressor
     from autometa.learners import get_learner
 
@@ -71,6 +94,8 @@ def main() -> None:
     parser.add_argument("--model", default=None)
     parser.add_argument("--n-datasets", type=int, default=12)
     parser.add_argument("--max-rows", type=int, default=5000)
+    parser.add_argument("--leave-family-out", action="store_true")
+    parser.add_argument("--ranker", default="maml")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
 
@@ -86,7 +111,10 @@ def main() -> None:
         task = infer_task(y)
         strat = y if task == "classification" and y.value_counts().min() >= 2 else None
         Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.25, random_state=0, stratify=strat)
-        for method, est in _methods(task, args.kb, args.model).items():
+        meta_kb, meta_model = args.kb, args.model
+        if args.leave_family_out:
+            meta_kb, meta_model = _held_out_model(kb, name, task, args.ranker)
+        for method, est in _methods(task, meta_kb, meta_model).items():
             t0 = time.perf_counter()
             try:
                 est.fit(Xtr, ytr)
