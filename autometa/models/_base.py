@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from autometa._exceptions import ModelError, NotFittedError, ParameterError
+from autometa._exceptions import DataError, ModelError, NotFittedError, ParameterError
 
 __all__ = ["MetaModel", "Prediction", "TaskData", "MODEL_SCHEMA_VERSION"]
 
@@ -167,8 +167,7 @@ class MetaModel(ABC):
     def predict(self, metafeatures: pd.DataFrame | pd.Series) -> Prediction:
         """Predicted normalized score of every configuration for each row of ``metafeatures``."""
         self._check_fitted()
-        frame = metafeatures.to_frame().T if isinstance(metafeatures, pd.Series) else metafeatures
-        return self._predict(frame)
+        return self._predict(as_frame(metafeatures, type(self).__name__))
 
     @abstractmethod
     def _predict(self, metafeatures: pd.DataFrame) -> Prediction: ...
@@ -288,6 +287,18 @@ class MetaModel(ABC):
     def __repr__(self) -> str:
         fitted = f"task={self.task_!r}, metric={self.metric_!r}" if self.task_ else "unfitted"
         return f"{type(self).__name__}({fitted})"
+
+
+def as_frame(metafeatures: pd.DataFrame | pd.Series, owner: str) -> pd.DataFrame:
+    """A one-row frame for a Series; a frame unchanged; a clear error otherwise."""
+    if isinstance(metafeatures, pd.Series):
+        return metafeatures.to_frame().T
+    if isinstance(metafeatures, pd.DataFrame):
+        return metafeatures
+    raise DataError(
+        f"The meta-features given to {owner} must be a pandas Series (one dataset) or "
+        f"DataFrame (one row per dataset). Got {type(metafeatures).__name__} instead."
+    )
 
 
 def check_positive_int(value: Any, name: str, owner: str) -> int:

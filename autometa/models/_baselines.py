@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from autometa._exceptions import ModelError
-from autometa.models._base import MetaModel, Prediction, TaskData, check_positive_int
+from autometa.models._base import MetaModel, Prediction, TaskData, as_frame, check_positive_int
 
 __all__ = ["DefaultsModel", "GreedyPortfolio", "NearestDatasets", "SingleBest"]
 
@@ -333,7 +333,7 @@ class NearestDatasets(_OrderBaseline):
             ids are in ``train_ids_``).
         """
         self._check_fitted()
-        frame = metafeatures.to_frame().T if isinstance(metafeatures, pd.Series) else metafeatures
+        frame = as_frame(metafeatures, f"{type(self).__name__}.distances")
         return pd.DataFrame(
             self._distances(frame), index=frame.index, columns=pd.Index(self.train_ids_)
         )

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from autometa._exceptions import DataError, ModelError, ParameterError
+from autometa.models._base import as_frame
 
 __all__ = [
     "MetaFeatureScaler",
@@ -30,18 +31,6 @@ __all__ = [
     "arrays_to_state",
     "as_frame",
 ]
-
-
-def as_frame(metafeatures: pd.DataFrame | pd.Series, owner: str) -> pd.DataFrame:
-    """A one-row frame for a Series; a frame unchanged; a clear error otherwise."""
-    if isinstance(metafeatures, pd.Series):
-        return metafeatures.to_frame().T
-    if isinstance(metafeatures, pd.DataFrame):
-        return metafeatures
-    raise DataError(
-        f"The meta-features given to {owner} must be a pandas Series (one dataset) or "
-        f"DataFrame (one row per dataset). Got {type(metafeatures).__name__} instead."
-    )
 
 
 class MetaFeatureScaler:

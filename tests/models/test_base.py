@@ -45,3 +45,9 @@ def test_predict_before_fit_says_to_fit_first():
 
 def test_every_registered_model_can_be_named():
     assert {"sbs", "portfolio", "nearest", "defaults"} <= set(model_names())
+
+
+def test_meta_features_of_another_type_are_a_clear_error():
+    model = SingleBest().fit(make_task_data(n_datasets=6, configs_per_learner=1))
+    with pytest.raises(ValueError, match="must be a pandas Series .* Got list instead"):
+        model.predict([1.0, 2.0])
