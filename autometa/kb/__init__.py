@@ -25,6 +25,7 @@ from autometa.kb._schema import (
     Metric,
     metrics_for,
 )
+from autometa.kb._search import SearchResult, search_configurations
 from autometa.kb._store import KnowledgeBase, KnowledgeBaseSummary
 
 __all__ = [
@@ -49,4 +50,6 @@ __all__ = [
     "load_dataset",
     "metrics_for",
     "refresh_metafeatures",
+    "SearchResult",
+    "search_configurations",
 ]

@@ -57,7 +57,7 @@ import threading
 import time
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -291,9 +291,11 @@ def _run_record(dataset_id: str, config_id: str, **values: Any) -> dict[str, Any
         fit_time=values.get("fit_time", math.nan),
         predict_time=values.get("predict_time", math.nan),
         n_folds=int(values.get("n_folds", 0)),
+        n_rows_used=values.get("n_rows_used"),
+        n_train_rows=values.get("n_train_rows"),
         status=values.get("status", "ok"),
         error=values.get("error", ""),
-        source="runner",
+        source=values.get("source", "runner"),
         provenance=values.get("provenance", "{}"),
     )
     return record
@@ -357,6 +359,8 @@ def _evaluate(prep: _Prepared, config: Configuration, time_limit: float | None) 
         fit_time=float(np.mean(fit_times)) if fit_times else math.nan,
         predict_time=float(np.mean(predict_times)) if predict_times else math.nan,
         n_folds=len(prep.splits),
+        n_rows_used=len(prep.y),
+        n_train_rows=round(float(np.mean([len(train) for train, _ in prep.splits]))),
         status=status,
         error=error,
         provenance=json.dumps(provenance, sort_keys=True, separators=(",", ":")),
@@ -493,6 +497,32 @@ class _WorkDir:
             (path / sub).mkdir(parents=True, exist_ok=True)
         self.journal_path = path / "journal.jsonl"
         self._journal: Any = None
+        self._lock: Any = None
+
+    def lock(self) -> None:
+        """Hold ``lock`` in the work directory until :meth:`close`: one build per ``out``."""
+        lock_path = self.path / "lock"
+        handle = lock_path.open("a+")
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: no advisory locks, no check
+            self._lock = handle
+            return
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            handle.close()
+            raise KnowledgeBaseError(
+                f"Another build is running on '{self.path}' (process {holder}). Wait for it to "
+                "finish, stop it, or give another --out."
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._lock = handle
 
     # plan
     def check_plan(self, plan: dict[str, Any]) -> None:
@@ -505,6 +535,8 @@ class _WorkDir:
                 for key in _PLAN_KEYS
                 if old.get(key) != plan.get(key)
             ]
+            if old.get("assignment") != plan.get("assignment"):
+                differences.append("assignment: the configurations planned per dataset differ")
             for key in ("datasets", "configurations"):
                 before, now = old.get(key) or [], plan.get(key) or []
                 if before != now:
@@ -553,6 +585,17 @@ class _WorkDir:
             logger.info("Ignored %d torn journal line(s).", torn)
         return runs
 
+    def append_line(self, value: dict[str, Any]) -> None:
+        """Append one JSON object to the journal (flushed and fsynced)."""
+        if self._journal is None:
+            self._journal = self.journal_path.open("a")
+        self._journal.write(json.dumps(value, default=_json_default) + "\n")
+        self._journal.flush()
+        os.fsync(self._journal.fileno())
+
+    def write_json_file(self, path: Path, value: dict[str, Any]) -> None:
+        _write_atomic(path, json.dumps(value, indent=1, sort_keys=True, default=_json_default))
+
     def append(self, records: Iterable[dict[str, Any]]) -> None:
         if self._journal is None:
             self._journal = self.journal_path.open("a")
@@ -565,6 +608,9 @@ class _WorkDir:
         if self._journal is not None:
             self._journal.close()
             self._journal = None
+        if self._lock is not None:
+            self._lock.close()  # closing the file releases the lock
+            self._lock = None
 
     # per-dataset files
     def _item(self, kind: str, dataset_id: str, suffix: str = ".json") -> Path:
@@ -581,7 +627,9 @@ class _WorkDir:
 
     def write_json(self, kind: str, dataset_id: str, value: dict[str, Any]) -> None:
         text = json.dumps(value, indent=1, sort_keys=True, default=_json_default)
-        _write_atomic(self._item(kind, dataset_id), text)
+        path = self._item(kind, dataset_id)
+        path.parent.mkdir(exist_ok=True)
+        _write_atomic(path, text)
 
     def has_runs_file(self, dataset_id: str) -> bool:
         return self._item("runs", dataset_id, ".parquet").exists()
@@ -600,6 +648,8 @@ def _runs_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
     for name in (*_METRIC_NAMES, "fit_time", "predict_time"):
         frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
     frame["n_folds"] = frame["n_folds"].astype("int64")
+    for name in ("n_rows_used", "n_train_rows"):
+        frame[name] = pd.to_numeric(frame[name], errors="coerce").round().astype("Int64")
     for name in ("dataset_id", "config_id", "status", "error", "source", "provenance"):
         frame[name] = frame[name].fillna("").astype(str)
     return frame.sort_values(["dataset_id", "config_id"], kind="stable").reset_index(drop=True)
@@ -765,6 +815,7 @@ def build_knowledge_base(
     command: str | None = None,
     save_every: float = 60.0,
     on_summary: Callable[[BuildSummary], None] | None = None,
+    configurations: Sequence[Configuration] | Mapping[str, Sequence[Configuration]] | None = None,
 ) -> KnowledgeBase:
     """Evaluate a pool of configurations on every dataset and save a knowledge base.
 
@@ -809,6 +860,11 @@ def build_knowledge_base(
         Minimum seconds between two saves of the partial knowledge base.
     on_summary : callable, optional
         Called with the :class:`BuildSummary` at the end.
+    configurations : sequence of Configuration, or mapping, optional
+        An explicit pool instead of ``configs_per_learner`` quasi-random ones per learner:
+        every configuration of a dataset's task is evaluated on it; a mapping
+        ``{dataset_id: configurations}`` gives each dataset its own list (datasets absent
+        from it get none).
 
     Returns
     -------
@@ -833,7 +889,13 @@ def build_knowledge_base(
     if not specs:
         raise DataError("No dataset to build a knowledge base from. Check --datasets and filters.")
     out = Path(out)
+    _check_out(out)
     workdir = _WorkDir(out.with_name(out.name + ".build"))
+    try:
+        workdir.lock()
+    except BaseException:
+        workdir.close()
+        raise
     handler = logging.FileHandler(log_file or workdir.path / "build.log")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.setLevel(logging.INFO)
@@ -848,12 +910,29 @@ def build_knowledge_base(
             max_rows=max_rows, n_jobs=n_jobs, backend=backend, time_limit=time_limit,
             seed=seed, learners=learners, progress=progress, chunk_size=chunk_size,
             scheduler=scheduler, command=command, save_every=save_every, on_summary=on_summary,
+            configurations=configurations,
         )  # fmt: skip
     finally:
         workdir.close()
         pkg_logger.removeHandler(handler)
         pkg_logger.setLevel(old_level)
         handler.close()
+
+
+def _check_out(out: Path) -> None:
+    """Refuse, before any work, an ``out`` that saving the knowledge base would refuse."""
+    from autometa.kb._store import _is_knowledge_base_dir
+
+    if out.exists() and (
+        not out.is_dir() or (any(out.iterdir()) and not _is_knowledge_base_dir(out))
+    ):
+        kind = (
+            "a file" if not out.is_dir() else "a non-empty directory that is not a knowledge base"
+        )
+        raise KnowledgeBaseError(
+            f"Cannot build into '{out}': it is {kind}, and the build would have to replace it. "
+            "Give a new or empty directory, or the path of a knowledge base to rebuild."
+        )
 
 
 def _resolve_task(spec: DatasetSpec) -> DatasetSpec:
@@ -886,19 +965,27 @@ def _build(
     command: str | None,
     save_every: float,
     on_summary: Callable[[BuildSummary], None] | None,
+    configurations: Sequence[Configuration] | Mapping[str, Sequence[Configuration]] | None,
 ) -> KnowledgeBase:
     from joblib import Parallel, delayed, parallel_config
 
     started = time.time()
     specs = [_resolve_task(s) for s in specs]
     tasks_of_data = {s.task for s in specs if s.task != "auto"} or {"classification"}
-    configs = _pool(learners, tasks_of_data, configs_per_learner, seed)
+    per_dataset: dict[str, list[Configuration]] | None = None
+    if configurations is None:
+        configs = _pool(learners, tasks_of_data, configs_per_learner, seed)
+    elif isinstance(configurations, Mapping):
+        per_dataset = {str(d): list(cs) for d, cs in configurations.items()}
+        configs = list({c.config_id: c for cs in per_dataset.values() for c in cs}.values())
+    else:
+        configs = list({c.config_id: c for c in configurations}.values())
     by_task: dict[str, list[Configuration]] = {}
     for c in configs:
         by_task.setdefault(c.task, []).append(c)
     settings = {
         "protocol": PROTOCOL_VERSION,
-        "configs_per_learner": configs_per_learner,
+        "configs_per_learner": configs_per_learner if configurations is None else None,
         "folds": folds,
         "max_rows": max_rows,
         "seed": seed,
@@ -911,6 +998,8 @@ def _build(
         "datasets": [s.dataset_id for s in specs],
         "configurations": [c.config_id for c in configs],
     }
+    if per_dataset is not None:
+        plan["assignment"] = {d: [c.config_id for c in cs] for d, cs in sorted(per_dataset.items())}
     workdir.check_plan(plan)
     logger.info(
         "Build of %s: %d datasets, %d configurations, settings %s.",
@@ -934,6 +1023,8 @@ def _build(
             mf_values[spec.dataset_id] = mf["values"]
 
     def planned(spec: DatasetSpec) -> list[Configuration]:
+        if per_dataset is not None:
+            return [c for c in per_dataset.get(spec.dataset_id, []) if c.task == spec.task]
         return by_task.get(spec.task, [])
 
     # The work list: dataset by dataset, so that worker caches hit.

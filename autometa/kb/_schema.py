@@ -22,10 +22,17 @@ A knowledge base holds four tables, each a DataFrame:
     ``dataset_id``, ``config_id`` (str), the metrics of :data:`METRICS` (float, NaN where not
     applicable: probability metrics for learners without probabilities, classification metrics
     on regression), ``fit_time`` and ``predict_time`` (float, mean seconds per fold),
-    ``n_folds`` (int), ``status`` (``ok`` | ``failed`` | ``timeout``), ``error`` (str, empty
-    when ok), ``source`` (str: ``runner``, ``openml``, ``optuna``, ``search``, ``import``),
-    ``provenance`` (str: JSON with what produced the run: folds, subsampling, seeds, versions,
-    OpenML run/task ids, ...).
+    ``n_folds`` (int), ``n_rows_used`` (Int64, nullable: the rows of data the run was
+    measured on, before its cross-validation split; a subsample of the dataset or all of it),
+    ``n_train_rows`` (Int64, nullable: the mean number of rows each fit was trained on),
+    ``status`` (``ok`` | ``failed`` | ``timeout``), ``error`` (str, empty when ok),
+    ``source`` (str: ``runner``, ``hpo``, ``openml``, ``optuna``, ``search``, ``import``,
+    ``lcdb``), ``provenance`` (str: JSON with what produced the run: folds, subsampling, seeds,
+    versions, OpenML run/task ids, ...).
+
+Schema history: version 2 added ``n_rows_used`` and ``n_train_rows`` to the runs (and to their
+key, so one configuration can be measured on one dataset at several data sizes); version 1
+knowledge bases are read and upgraded on load.
 """
 
 from __future__ import annotations
@@ -47,7 +54,7 @@ __all__ = [
 ]
 
 FORMAT_NAME = "autometa-knowledge-base"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,8 @@ RUN_COLUMNS = (
     "fit_time",
     "predict_time",
     "n_folds",
+    "n_rows_used",
+    "n_train_rows",
     "status",
     "error",
     "source",
@@ -112,7 +121,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "runs": RUN_COLUMNS,
 }
 # A run is identified by these; adding a run with the same key replaces the old one.
-RUN_KEY = ("dataset_id", "config_id", "source")
+RUN_KEY = ("dataset_id", "config_id", "source", "n_rows_used")
 RUN_STATUSES = ("ok", "failed", "timeout")
 
 
@@ -143,6 +152,8 @@ COLUMN_DTYPES: dict[str, dict[str, str]] = {
         "fit_time": "float64",
         "predict_time": "float64",
         "n_folds": "int64",
+        "n_rows_used": "Int64",
+        "n_train_rows": "Int64",
         "status": "str",
         "error": "str",
         "source": "str",
@@ -159,6 +170,8 @@ COLUMN_DEFAULTS: dict[str, dict[str, object]] = {
         **{m: float("nan") for m in METRICS},
         "fit_time": float("nan"),
         "predict_time": float("nan"),
+        "n_rows_used": None,
+        "n_train_rows": None,
         "error": "",
         "provenance": "{}",
     },

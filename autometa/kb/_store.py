@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from autometa._exceptions import KnowledgeBaseError, ParameterError
@@ -58,9 +59,55 @@ TABLE_FILES = {
 }
 # Keys of manifest.json written by the store; the build info (``kb.manifest``) holds the rest.
 _RESERVED_KEYS = ("format", "schema_version", "saved_with", "saved_at", "files")
+
+
+def _upgrade_v1(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Schema 1 -> 2: runs gain ``n_rows_used`` and ``n_train_rows``; retired values renamed.
+
+    ``n_rows_used`` comes from the run's provenance (the runner recorded it when it
+    subsampled), else the dataset's ``n_rows``; ``n_train_rows`` is its share of a K-fold
+    training split. Configurations holding a retired hyperparameter value (``friedman_mse``)
+    get the canonical value and its config id; runs follow them, and where two old
+    configurations become one the first run of each key is kept (the values were equivalent).
+    """
+    from autometa.learners import Configuration
+
+    runs = tables["runs"].copy()
+    rows = tables["datasets"].set_index("dataset_id")["n_rows"]
+
+    def used(provenance: Any) -> Any:
+        try:
+            value = json.loads(provenance).get("n_rows_used")
+        except (TypeError, ValueError, AttributeError):
+            value = None
+        return value
+
+    n_used = pd.Series([used(p) for p in runs["provenance"]], index=runs.index, dtype="Float64")
+    n_used = n_used.fillna(runs["dataset_id"].map(rows).astype("Float64"))
+    folds = runs["n_folds"].astype("Float64")
+    train = (n_used * (folds - 1) / folds).where(folds >= 2)
+    runs["n_rows_used"] = n_used.round().astype("Int64")
+    runs["n_train_rows"] = train.round().astype("Int64")
+
+    configs = tables["configurations"].copy()
+    renamed: dict[str, str] = {}
+    for i, row in configs.iterrows():
+        try:
+            canonical = Configuration.from_json(row["learner"], row["params"])
+        except Exception:  # an unknown learner or value: left as it is
+            continue
+        if canonical.config_id != row["config_id"]:
+            renamed[row["config_id"]] = canonical.config_id
+            configs.loc[i, ["config_id", "params"]] = [canonical.config_id, canonical.params_json]
+    if renamed:
+        configs = configs.drop_duplicates("config_id", keep="first")
+        runs["config_id"] = runs["config_id"].replace(renamed)
+        runs = runs.drop_duplicates(list(RUN_KEY), keep="first")
+    return {**tables, "configurations": configs, "runs": runs.reset_index(drop=True)}
+
+
 # Migrations of older schema versions: ``{version: function(tables) -> tables of version+1}``.
-# Version 1 is the first; there is nothing to migrate yet.
-_MIGRATIONS: dict[int, Any] = {}
+_MIGRATIONS: dict[int, Any] = {1: _upgrade_v1}
 _OLDEST_READABLE = min([SCHEMA_VERSION, *_MIGRATIONS])
 
 
@@ -762,8 +809,9 @@ class KnowledgeBase:
         *,
         task: str | None = None,
         learners: Iterable[str] | None = None,
+        config_ids: Iterable[str] | None = None,
     ) -> KnowledgeBase:
-        """A new knowledge base restricted to some datasets, a task and/or some learners.
+        """A new knowledge base restricted to some datasets, a task, learners or configurations.
 
         Parameters
         ----------
@@ -773,6 +821,8 @@ class KnowledgeBase:
             Keep the datasets and configurations of this task.
         learners : iterable of str, optional
             Keep the configurations of these learners (registry names).
+        config_ids : iterable of str, optional
+            Keep these configurations (ids unknown to the knowledge base are ignored).
 
         Returns
         -------
@@ -802,6 +852,9 @@ class KnowledgeBase:
             for name in names:
                 get_learner(name)  # a clear error for an unknown learner
             configurations = configurations.loc[configurations["learner"].isin(names)]
+        if config_ids is not None:
+            keep_ids = [config_ids] if isinstance(config_ids, str) else list(config_ids)
+            configurations = configurations.loc[configurations["config_id"].isin(keep_ids)]
         runs = self._runs.loc[
             self._runs["dataset_id"].isin(datasets["dataset_id"])
             & self._runs["config_id"].isin(configurations["config_id"])
@@ -873,6 +926,7 @@ class KnowledgeBase:
         sources: Iterable[str] | None = None,
         status: str | Iterable[str] | None = "ok",
         fill_failed: float | None = None,
+        n_rows: str | int | None = "reference",
     ) -> pd.DataFrame:
         """Scores of every configuration on every dataset of a task.
 
@@ -889,6 +943,11 @@ class KnowledgeBase:
         fill_failed : float, optional
             Value of the cells that have no usable run but a ``failed`` or ``timeout`` one;
             NaN by default.
+        n_rows : "reference", "largest", int or None, default="reference"
+            The data size compared, per dataset (see :meth:`runs_at_size`): its reference
+            size (the size most of its runs were measured at: the 1,000-row dense protocol
+            in the default knowledge base), its largest, or an exact ``n_rows_used``. None
+            averages every size.
 
         Returns
         -------
@@ -898,7 +957,7 @@ class KnowledgeBase:
             (all sources); NaN where there is none.
         """
         metric, task = self._resolve_metric(metric, task, "performance_matrix")
-        runs = self._task_runs(task, sources)
+        runs = self._task_runs(task, sources, n_rows)
         usable = runs
         if status is not None:
             statuses = [status] if isinstance(status, str) else list(status)
@@ -923,6 +982,7 @@ class KnowledgeBase:
         task: str | None = None,
         sources: Iterable[str] | None = None,
         fill_failed: str | float | None = "worst",
+        n_rows: str | int | None = "reference",
     ) -> pd.DataFrame:
         """Per-dataset min-max normalized scores: 1 = the dataset's best configuration.
 
@@ -936,7 +996,7 @@ class KnowledgeBase:
 
         Parameters
         ----------
-        metric, task, sources
+        metric, task, sources, n_rows
             As in :meth:`performance_matrix`.
         fill_failed : "worst", float or None, default="worst"
             Cells with a ``failed`` or ``timeout`` run and no ``ok`` one: ``"worst"`` gives
@@ -953,7 +1013,7 @@ class KnowledgeBase:
                 f"'worst', a float or None. Got {fill_failed!r} instead."
             )
         metric, task = self._resolve_metric(metric, task, "normalized_matrix")
-        raw = self.performance_matrix(metric, task=task, sources=sources)
+        raw = self.performance_matrix(metric, task=task, sources=sources, n_rows=n_rows)
         values = raw if METRICS[metric].greater_is_better else -raw
         lo = values.min(axis=1)
         hi = values.max(axis=1)
@@ -966,17 +1026,69 @@ class KnowledgeBase:
             )
         if fill_failed is not None:
             fill = 0.0 if fill_failed == "worst" else float(fill_failed)
-            failed = self._failed_cells(self._task_runs(task, sources), scaled)
+            failed = self._failed_cells(self._task_runs(task, sources, n_rows), scaled)
             scaled = scaled.mask(failed, fill)
         return scaled
 
-    def _task_runs(self, task: str, sources: Iterable[str] | None) -> pd.DataFrame:
+    def _task_runs(
+        self, task: str, sources: Iterable[str] | None, n_rows: str | int | None = "reference"
+    ) -> pd.DataFrame:
         ids = self._datasets.loc[self._datasets["task"] == task, "dataset_id"]
         runs = self._runs.loc[self._runs["dataset_id"].isin(ids)]
         if sources is not None:
             sources = [sources] if isinstance(sources, str) else list(sources)
             runs = runs.loc[runs["source"].isin(sources)]
-        return runs
+        return self.runs_at_size(runs, n_rows)
+
+    @staticmethod
+    def runs_at_size(runs: pd.DataFrame, n_rows: str | int | None = "reference") -> pd.DataFrame:
+        """The runs of one data size per dataset.
+
+        Parameters
+        ----------
+        runs : DataFrame
+            Rows of the ``runs`` table.
+        n_rows : "reference", "largest", int or None, default="reference"
+            ``"reference"``: per dataset, the ``n_rows_used`` most of its runs share (ties:
+            the smaller), i.e. the size its configurations are compared at; ``"largest"``:
+            per dataset, its largest size; an int: runs with exactly that ``n_rows_used``;
+            None: every run. Runs of unknown size form one size of their own.
+        """
+        if n_rows is None or len(runs) == 0:
+            return runs
+        size = runs["n_rows_used"].astype("Float64").fillna(-1.0).astype("float64")
+        if isinstance(n_rows, int | np.integer) and not isinstance(n_rows, bool):
+            return runs.loc[size == float(n_rows)]
+        if n_rows not in ("reference", "largest"):
+            raise ParameterError(
+                "The 'n_rows' parameter must be 'reference', 'largest', an int or None. "
+                f"Got {n_rows!r} instead."
+            )
+        frame = pd.DataFrame({"dataset_id": runs["dataset_id"].to_numpy(), "size": size})
+        if n_rows == "largest":
+            chosen = frame.groupby("dataset_id")["size"].max()
+        else:
+            counts = frame.groupby(["dataset_id", "size"]).size().rename("n").reset_index()
+            counts = counts.sort_values(["dataset_id", "n", "size"], ascending=[True, False, True])
+            chosen = counts.drop_duplicates("dataset_id").set_index("dataset_id")["size"]
+        return runs.loc[(size == frame["dataset_id"].map(chosen).to_numpy()).to_numpy()]
+
+    def dense_configurations(self, task: str, min_coverage: float = 0.5) -> list[str]:
+        """Configurations of ``task`` evaluated on at least ``min_coverage`` of its datasets.
+
+        At each dataset's reference size (see :meth:`runs_at_size`), counting failed runs.
+        These are the knowledge base's pool; configurations measured on a few datasets only
+        (per-dataset searches, imported studies) are knowledge too, but sparse.
+        """
+        self._check_task(task, "dense_configurations")
+        runs = self._task_runs(task, None)
+        n_datasets = int((self._datasets["task"] == task).sum())
+        if n_datasets == 0:
+            return []
+        coverage = runs.groupby("config_id")["dataset_id"].nunique() / n_datasets
+        ids = set(coverage.index[coverage >= min_coverage])
+        task_configs = self._configurations.loc[self._configurations["task"] == task]
+        return [c for c in task_configs["config_id"] if c in ids]
 
     def _pivot(self, runs: pd.DataFrame, metric: str, task: str) -> pd.DataFrame:
         index = pd.Index(
@@ -1156,7 +1268,7 @@ class KnowledgeBase:
                     "Restore it, or rebuild the knowledge base."
                 ) from None
         version = manifest["schema_version"]
-        while version < SCHEMA_VERSION:  # pragma: no cover - no older version exists yet
+        while version < SCHEMA_VERSION:
             tables = _MIGRATIONS[version](tables)
             version += 1
         mf = tables["metafeatures"]

@@ -223,6 +223,17 @@ _TREE_MAX_FEATURES = ("sqrt", "log2", 0.1, 0.25, 0.5, 0.75, 1.0)
 _DEPTHS = (None, 2, 3, 4, 6, 8, 12, 16, 24)
 
 
+def _criterion(task: Task) -> Hyperparameter:
+    """Split criterion. scikit-learn 1.9 deprecated ``friedman_mse`` as equivalent to
+    ``squared_error``: regression keeps one choice (the dimension stays, so the Sobol points
+    of the other hyperparameters are unchanged) and reads the old value as an alias."""
+    if task == "classification":
+        return categorical_param("criterion", ("gini", "entropy"), "gini")
+    return categorical_param(
+        "criterion", ("squared_error",), "squared_error", aliases={"friedman_mse": "squared_error"}
+    )
+
+
 def _forest_space(task: Task, bootstrap_default: bool) -> tuple[Hyperparameter, ...]:
     return (
         categorical_param(
@@ -231,11 +242,7 @@ def _forest_space(task: Task, bootstrap_default: bool) -> tuple[Hyperparameter, 
         int_param("min_samples_leaf", 1, 32, 1, log=True),
         int_param("min_samples_split", 2, 32, 2, log=True),
         categorical_param("bootstrap", (True, False), bootstrap_default),
-        categorical_param(
-            "criterion",
-            ("gini", "entropy") if task == "classification" else ("squared_error", "friedman_mse"),
-            "gini" if task == "classification" else "squared_error",
-        ),
+        _criterion(task),
     )
 
 
@@ -245,11 +252,7 @@ def _tree_space(task: Task) -> tuple[Hyperparameter, ...]:
         int_param("min_samples_leaf", 1, 64, 1, log=True),
         int_param("min_samples_split", 2, 64, 2, log=True),
         categorical_param("max_features", (None, "sqrt", 0.5), None),
-        categorical_param(
-            "criterion",
-            ("gini", "entropy") if task == "classification" else ("squared_error", "friedman_mse"),
-            "gini" if task == "classification" else "squared_error",
-        ),
+        _criterion(task),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -40,6 +40,10 @@ class Hyperparameter:
     to_sklearn : callable, optional
         Converts the stored value to what scikit-learn expects (e.g. a width ``100`` to
         ``hidden_layer_sizes=(100,)``). Stored values stay JSON- and Optuna-friendly.
+    aliases : tuple of (old, new) pairs
+        Retired values still accepted, and stored as their replacement (e.g. scikit-learn's
+        deprecated ``criterion="friedman_mse"``, equivalent to ``"squared_error"``), so that
+        knowledge bases written before the retirement keep loading. Never sampled.
     """
 
     name: str
@@ -51,6 +55,7 @@ class Hyperparameter:
     choices: tuple[Any, ...] = ()
     specials: tuple[Any, ...] = ()
     to_sklearn: Callable[[Any], Any] | None = field(default=None, compare=False)
+    aliases: tuple[tuple[Any, Any], ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind == "categorical":
@@ -93,7 +98,14 @@ class Hyperparameter:
         return (v - self.low) / (self.high - self.low)
 
     # -- validation ---------------------------------------------------------------
+    def _unalias(self, value: Any) -> Any:
+        for old, new in self.aliases:
+            if _same(value, old):
+                return new
+        return value
+
     def contains(self, value: Any) -> bool:
+        value = self._unalias(value)
         if self.kind == "categorical":
             return any(_same(value, c) for c in self.choices)
         if any(_same(value, s) for s in self.specials):
@@ -107,6 +119,7 @@ class Hyperparameter:
 
     def canonical(self, value: Any) -> Any:
         """The value as stored (int for int parameters, float for float ones, the matching choice)."""
+        value = self._unalias(value)
         if self.kind == "categorical":
             for c in self.choices:
                 if _same(value, c):
@@ -188,10 +201,14 @@ def int_param(
     return Hyperparameter(name, "int", default, low, high, log, to_sklearn=to_sklearn)
 
 
-def categorical_param(name: str, choices: Sequence[Any], default: Any) -> Hyperparameter:
+def categorical_param(
+    name: str, choices: Sequence[Any], default: Any, *, aliases: Mapping[Any, Any] | None = None
+) -> Hyperparameter:
     if not any(_same(default, c) for c in choices):
         raise ValueError(f"default {default!r} of {name!r} is not among its choices")
-    return Hyperparameter(name, "categorical", default, choices=tuple(choices))
+    return Hyperparameter(
+        name, "categorical", default, choices=tuple(choices), aliases=tuple((aliases or {}).items())
+    )
 
 
 def check_params(
