@@ -40,6 +40,7 @@ from autometa.kb._runner import (
     _evaluate,
     _first_line,
     _prepared,
+    _resolve_task,
     _runs_frame,
     _WorkDir,
 )
@@ -206,6 +207,7 @@ def search_configurations(
     specs = discover_datasets(datasets) if isinstance(datasets, str | Path) else list(datasets)
     if not specs:
         raise DataError("No dataset to search on. Check the datasets and filters.")
+    specs = [_resolve_task(s) for s in specs]
     workdir = _WorkDir(Path(out))
     workdir.lock()
     try:
