@@ -59,6 +59,7 @@ DEFAULT_METHODS: tuple[str, ...] = (
     "sbs",
     "portfolio",
     "nearest",
+    "nearest50",
     "surrogate",
     "prototypes",
     "maml",

@@ -7,7 +7,13 @@ scores, rank configurations given the trials observed so far, save/load without 
 from __future__ import annotations
 
 from autometa.models._base import MODEL_SCHEMA_VERSION, MetaModel, Prediction, TaskData
-from autometa.models._baselines import DefaultsModel, GreedyPortfolio, NearestDatasets, SingleBest
+from autometa.models._baselines import (
+    DefaultsModel,
+    GreedyPortfolio,
+    NearestDatasets,
+    NearestDatasets50,
+    SingleBest,
+)
 from autometa.models._defaults import default_models_dir, load_default_model, load_models_index
 from autometa.models._registry import model_class, model_names
 
@@ -33,6 +39,7 @@ __all__ = [
     "DefaultsModel",
     "GreedyPortfolio",
     "NearestDatasets",
+    "NearestDatasets50",
     "PrototypeModel",
     "Surrogate",
     "WarmStartSurrogate",

@@ -17,6 +17,7 @@ _MODELS: dict[str, str] = {
     "sbs": "autometa.models._baselines:SingleBest",
     "portfolio": "autometa.models._baselines:GreedyPortfolio",
     "nearest": "autometa.models._baselines:NearestDatasets",
+    "nearest50": "autometa.models._baselines:NearestDatasets50",
     # torch models (autometa/models/_surrogate.py, _prototypes.py, _maml.py)
     "surrogate": "autometa.models._surrogate:Surrogate",
     "prototypes": "autometa.models._prototypes:PrototypeModel",

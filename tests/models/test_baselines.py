@@ -13,13 +13,14 @@ from autometa.models import (
     GreedyPortfolio,
     MetaModel,
     NearestDatasets,
+    NearestDatasets50,
     SingleBest,
     TaskData,
     model_class,
 )
 from models.conftest import make_task_data
 
-BASELINES = (DefaultsModel, SingleBest, GreedyPortfolio, NearestDatasets)
+BASELINES = (DefaultsModel, SingleBest, GreedyPortfolio, NearestDatasets, NearestDatasets50)
 
 
 def hand_data(scores: list[list[float]], mf: list[list[float]] | None = None) -> TaskData:
@@ -244,3 +245,8 @@ def test_nearest_n_configs_must_be_a_positive_int(bad) -> None:
         match=r"The 'n_configs' parameter of NearestDatasets must be an int >= 1\. Got",
     ):
         NearestDatasets(n_configs=bad).fit(hand_data(HAND))
+
+
+def test_nearest50_takes_the_best_of_the_50_nearest_datasets():
+    assert NearestDatasets50().n_configs == 50
+    assert model_class("nearest50") is NearestDatasets50
