@@ -49,7 +49,7 @@ PROTOCOL = {"folds": 3, "max_rows": 1000, "seed": 0}
 N_TRIALS = int(os.environ.get("AUTOMETA_V2_TRIALS", 10))
 POOL_SIZE = 256
 LARGE_ROWS, LARGE_MIN_ROWS, LARGE_CONFIGS = 20_000, 2_000, 25
-TIME_LIMIT = {"hpo": 30.0, "dense": 30.0, "large": 120.0}
+TIME_LIMIT = {"hpo": 30.0, "dense": 10.0, "large": 120.0}
 
 log = logging.getLogger("kb-build")
 
