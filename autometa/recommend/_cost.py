@@ -1,0 +1,136 @@
+"""Cost in recommendations: predicted fit time, a time budget, cheaper first among ties.
+
+The cost model (:class:`autometa.models.CostModel`) comes with the meta-models (``cost`` in
+``models.json``, fitted by ``autometa models train``); for a knowledge base given by the user
+it is fitted on that knowledge base's runs on the fly (a second or so) and cached with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+import weakref
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from autometa._exceptions import ModelError, ParameterError
+
+__all__ = ["TIE_TOLERANCE", "check_budget", "cost_model_for", "order_by_cost"]
+
+logger = logging.getLogger(__name__)
+
+#: Two recommendations whose predicted scores differ by less than this tie.
+TIE_TOLERANCE = 0.01
+
+_BY_KB: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def check_budget(value: Any, owner: str) -> float | None:
+    """``time_budget``: a number of seconds > 0, or None."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ParameterError(
+            f"The 'time_budget' parameter of {owner} must be a number of seconds > 0 or None. "
+            f"Got {value!r} instead."
+        )
+    return float(value)
+
+
+def cost_model_for(models_dir: str | Path | None, kb: Any) -> Any:
+    """The cost model of a models directory, else one fitted on ``kb``; None if neither.
+
+    A missing or unreadable cost model is logged, never an error: recommendations then carry
+    no predicted fit time.
+    """
+    from autometa.models._cost import CostModel
+
+    if models_dir is not None:
+        path = Path(models_dir) / "cost"
+        if (path / "cost.json").is_file():
+            try:
+                return _load(str(path.resolve()))
+            except ModelError as exc:
+                logger.warning("The cost model at %s cannot be read: %s", path, exc)
+    if kb is None:
+        return None
+    try:
+        return _BY_KB[kb]
+    except (KeyError, TypeError):
+        pass
+    try:
+        model = CostModel().fit(kb)
+    except ModelError as exc:
+        logger.info("No cost model for this knowledge base: %s", exc)
+        model = None
+    try:
+        _BY_KB[kb] = model
+    except TypeError:  # pragma: no cover - objects without weak references
+        pass
+    return model
+
+
+_CACHE: dict[str, Any] = {}
+
+
+def _load(path: str) -> Any:
+    from autometa.models._cost import CostModel
+
+    if path not in _CACHE:
+        _CACHE[path] = CostModel.load(path)
+    return _CACHE[path]
+
+
+def order_by_cost(
+    table: pd.DataFrame,
+    fit_time: pd.Series,
+    *,
+    time_budget: float | None,
+    tolerance: float = TIE_TOLERANCE,
+    owner: str = "recommend",
+) -> pd.DataFrame:
+    """``table`` (best first, with ``score``) filtered by the budget, cheaper first among ties.
+
+    Rows predicted to take longer than ``time_budget`` to fit are dropped (if every row is,
+    the cheapest is kept, with a warning). Then, repeatedly, among the remaining rows whose
+    score is within ``tolerance`` of the best remaining score, the one predicted to fit
+    fastest comes next (a row without a predicted time counts as the slowest). Rows without
+    a score come last, in their order; without any predicted time the order is unchanged.
+    """
+    table = table.assign(fit_time=fit_time.to_numpy(dtype=np.float64))
+    if time_budget is not None:
+        known = table["fit_time"].notna()
+        fits = ~known | (table["fit_time"] <= time_budget)
+        if not fits.any():
+            cheapest = table.loc[known, "fit_time"].idxmin()
+            warnings.warn(
+                f"No recommendation is predicted to fit within the time budget of "
+                f"{time_budget:g} s; the cheapest ({table.loc[cheapest, 'learner']}, predicted "
+                f"{table.loc[cheapest, 'fit_time']:.3g} s) is kept. Raise 'time_budget' of "
+                f"{owner}, or subsample the data.",
+                UserWarning,
+                stacklevel=3,
+            )
+            fits = table.index == cheapest
+        table = table.loc[fits]
+    score = table["score"].to_numpy(dtype=np.float64)
+    cost = table["fit_time"].to_numpy(dtype=np.float64)
+    if not np.isfinite(score).any() or not np.isfinite(cost).any():
+        return table.reset_index(drop=True)
+    remaining = list(range(len(table)))
+    order: list[int] = []
+    while remaining:
+        scores = score[remaining]
+        if not np.isfinite(scores).any():
+            order.extend(remaining)
+            break
+        best = np.nanmax(scores)
+        tied = [i for i in remaining if np.isfinite(score[i]) and score[i] >= best - tolerance]
+        pick = min(tied, key=lambda i: (cost[i] if math.isfinite(cost[i]) else math.inf, i))
+        order.append(pick)
+        remaining.remove(pick)
+    return table.iloc[order].reset_index(drop=True)

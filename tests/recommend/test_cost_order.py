@@ -1,0 +1,60 @@
+"""Recommendations and cost: the time budget and the cheaper of tied recommendations first."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from autometa._exceptions import ParameterError
+from autometa.recommend._cost import check_budget, order_by_cost
+
+
+def _table(scores, learners=None):
+    n = len(scores)
+    return pd.DataFrame(
+        {
+            "learner": learners or [f"L{i}" for i in range(n)],
+            "score": scores,
+            "rank": range(1, n + 1),
+        }
+    )
+
+
+def test_among_tied_scores_the_cheaper_comes_first():
+    table = _table([0.950, 0.945, 0.90, 0.895])
+    out = order_by_cost(table, pd.Series([30.0, 1.0, 5.0, 0.1]), time_budget=None)
+    # 0.945 ties with 0.950 (within 0.01) and is 30x cheaper; then 0.950; 0.895 ties 0.90
+    assert out["learner"].tolist() == ["L1", "L0", "L3", "L2"]
+    assert out["fit_time"].tolist() == [1.0, 30.0, 0.1, 5.0]
+
+
+def test_a_clearly_better_recommendation_stays_first_however_slow():
+    out = order_by_cost(_table([0.95, 0.80]), pd.Series([300.0, 0.1]), time_budget=None)
+    assert out["learner"].tolist() == ["L0", "L1"]
+
+
+def test_the_budget_drops_what_is_predicted_not_to_fit():
+    table = _table([0.95, 0.90, 0.80])
+    out = order_by_cost(table, pd.Series([120.0, 10.0, np.nan]), time_budget=60)
+    assert out["learner"].tolist() == ["L1", "L2"]  # unknown cost is kept
+
+
+def test_when_nothing_fits_the_cheapest_is_kept_with_a_warning():
+    table = _table([0.95, 0.90])
+    with pytest.warns(UserWarning, match="No recommendation is predicted to fit within"):
+        out = order_by_cost(table, pd.Series([120.0, 90.0]), time_budget=5)
+    assert out["learner"].tolist() == ["L1"]
+
+
+def test_without_predicted_times_the_order_is_unchanged():
+    table = _table([0.9, 0.95, np.nan])
+    out = order_by_cost(table, pd.Series([np.nan] * 3), time_budget=None)
+    assert out["learner"].tolist() == ["L0", "L1", "L2"]
+
+
+@pytest.mark.parametrize("bad", [0, -1, "fast", True])
+def test_a_bad_budget_is_named(bad):
+    with pytest.raises(ParameterError, match="'time_budget' parameter of X must be a number"):
+        check_budget(bad, "X")
+    assert check_budget(None, "X") is None and check_budget(2, "X") == 2.0
