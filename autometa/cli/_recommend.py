@@ -40,16 +40,18 @@ def _num(v: Any, digits: int = 3) -> str:
 
 def _table(rec: Any) -> str:
     frame = rec.to_frame()
-    rows = [("rank", "learner", "score", "interval", rec.metric[:18], "params")]
+    similar = f"{rec.metric} on similar datasets"
+    rows = [("rank", "learner", "score", "interval", similar, "params")]
     for _, r in frame.iterrows():
         params = ", ".join(f"{k}={v!r}" for k, v in r["params"].items())
+        interval = f"[{_num(r['score_low'], 2)}, {_num(r['score_high'], 2)}]"
         rows.append(
             (
                 str(r["rank"]),
                 str(r["learner"]),
                 _num(r["score"]),
-                f"[{_num(r['score_low'], 2)}, {_num(r['score_high'], 2)}]",
-                _num(r["expected_metric"]),
+                interval + (" unsure" if r["unsure"] else ""),
+                _num(r["metric_on_similar_datasets"]),
                 params if len(params) <= 70 else params[:67] + "...",
             )
         )
@@ -72,16 +74,26 @@ def _reasons(rec: Any) -> str:
                 for _, r in rec.drivers.head(3).iterrows()
             )
         )
-    lines.append(
-        f"score: predicted normalized {rec.metric} (1 = best of the pool on similar datasets), "
-        f"interval mean +/- 1.96 std; '{rec.metric[:18]}' column: its raw value on the nearest "
-        f"datasets; model '{rec.model_name}'"
-    )
-    if rec.is_ood:
-        lines.append(
-            f"WARNING: out of distribution (score {rec.ood_score:.3g} > {rec.ood_threshold:.3g}): "
-            "the dataset is unlike the knowledge base; validate the recommendations."
+    if rec.score_source == "model":
+        score = f"score: normalized {rec.metric} predicted by model '{rec.model_name}'"
+    elif rec.score_source == "neighbours":
+        score = (
+            f"score: mean normalized {rec.metric} on the nearest datasets (model "
+            f"'{rec.model_name}' gives no scores)"
         )
+    else:
+        score = f"score: unknown (model '{rec.model_name}' only orders)"
+    lines.append(
+        f"{score}, 1 = best of the pool, 0 = worst; "
+        + ("the list is ordered by it; " if rec.score_source != "none" else "")
+        + "interval mean +/- 1.96 std (not calibrated), 'unsure' when wider than 0.5; "
+        f"'{rec.metric} on similar datasets': the configuration's mean raw {rec.metric} on "
+        "the nearest datasets, not a prediction for this one"
+    )
+    words = rec.uncertainty_text()
+    if words:
+        lines.append(words)
+    lines.append(rec.ood_text())
     return "\n".join(lines)
 
 
