@@ -6,6 +6,7 @@ import argparse
 import json
 import math
 import sys
+import textwrap
 import warnings
 from pathlib import Path
 from typing import Any
@@ -23,14 +24,42 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("data", type=Path, help="CSV, TSV or parquet file (optionally compressed)")
     p.add_argument("--target", required=True, help="name of the target column")
     p.add_argument("--top-k", type=int, default=10, help="how many recommendations (10)")
-    p.add_argument("--metric", default=None, help="metric of the task (default: the model's)")
-    p.add_argument("--task", default="auto", choices=["auto", "classification", "regression"])
+    from autometa.kb import DEFAULT_METRIC, metrics_for
+
+    tasks = ("classification", "regression")
+    p.add_argument(
+        "--metric",
+        default=None,
+        choices=[m for t in tasks for m in metrics_for(t)],
+        metavar="METRIC",
+        help="metric the scores refer to; "
+        + "; ".join(f"{t}: {', '.join(metrics_for(t))}" for t in tasks)
+        + " (default: the shipped models' "
+        + ", ".join(f"{DEFAULT_METRIC[t]} for {t}" for t in tasks)
+        + "; another metric fits a nearest-datasets model on the knowledge base)",
+    )
+    p.add_argument(
+        "--task",
+        default="auto",
+        choices=["auto", "classification", "regression"],
+        help="the task; 'auto' infers it from the target (default: auto)",
+    )
     p.add_argument("--learners", default=None, help="comma-separated learner names to restrict to")
     p.add_argument("--kb", default=None, help="a knowledge-base directory instead of the default")
     p.add_argument("--model", default=None, help="a models directory instead of the default")
-    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    p.add_argument(
+        "--format",
+        choices=["table", "json", "csv"],
+        default="table",
+        help="table with the reasons, or machine-readable json/csv (default: table)",
+    )
     p.add_argument("--explain", action="store_true", help="explain the recommendations in words")
-    p.add_argument("--random-state", type=int, default=0)
+    p.add_argument(
+        "--random-state",
+        type=int,
+        default=0,
+        help="seed of the meta-features and of the recommended pipelines (default: 0)",
+    )
     p.set_defaults(func=_recommend)
 
 
@@ -94,7 +123,10 @@ def _reasons(rec: Any) -> str:
     if words:
         lines.append(words)
     lines.append(rec.ood_text())
-    return "\n".join(lines)
+    return "\n".join(
+        "\n".join(textwrap.wrap(line, width=100, subsequent_indent="  ", break_on_hyphens=False))
+        for line in lines
+    )
 
 
 def _recommend(args: argparse.Namespace) -> int:
