@@ -246,6 +246,14 @@ class Recommendation:
             "metric": self.metric,
             "model": self.model_name,
             "score_source": self.score_source,
+            "ordered_by": self.order_text(),
+            "uncertainty": self.uncertainty_text(),
+            "learner_probabilities": (
+                {str(k): clean(v) for k, v in self.learner_probabilities.items()}
+                if self.learner_probabilities is not None
+                else None
+            ),
+            "learner_probabilities_source": self.learner_probabilities_source or None,
             "ood": bool(self.is_ood),
             "ood_score": clean(self.ood_score),
             "ood_threshold": clean(self.ood_threshold),

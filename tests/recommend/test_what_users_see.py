@@ -282,6 +282,13 @@ def test_learner_probabilities_agree_with_the_ranking(loader, task):
     assert rec.learner_probabilities_source == "ranker"
     assert rec.learner_probabilities.idxmax() == rec.table["learner"].iloc[0]
     assert rec.learner_probabilities.sum() == pytest.approx(1.0)
+    out = rec.to_dict()
+    assert out["learner_probabilities_source"] == "ranker"
+    assert (
+        max(out["learner_probabilities"], key=out["learner_probabilities"].get)
+        == (out["recommendations"][0]["learner"])
+    )
+    assert "from the scores and their intervals" in rec.explain()
 
 
 def test_explainer_probabilities_say_why_they_differ():
