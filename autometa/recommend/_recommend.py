@@ -266,10 +266,9 @@ def _kb_state(kb: Any, task: str, metric: str) -> _KBState:
 def _build_state(kb: Any, task: str, metric: str) -> _KBState:
     from autometa.models import TaskData
     from autometa.models._baselines import NearestDatasets
-
-    data = TaskData.from_kb(kb, task, metric)
     from autometa.models._space import MetaFeatureSpace
 
+    data = TaskData.from_kb(kb, task, metric)
     index = NearestDatasets(n_configs=25).fit(data)
     space = MetaFeatureSpace().fit(data)
     mf = data.metafeatures

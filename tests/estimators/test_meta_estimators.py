@@ -30,7 +30,18 @@ def _estimators():
     ]
 
 
-@parametrize_with_checks(_estimators())
+def _expected_failed(estimator):
+    if isinstance(estimator, MetaClassifier):
+        return {
+            "check_decision_proba_consistency": "whether the chosen learner has "
+            "decision_function is known only after fit (available_if says True before); on "
+            "the check's blobs the tiny knowledge base's first recommendation is a "
+            "RandomForestClassifier, which has none"
+        }
+    return {}
+
+
+@parametrize_with_checks(_estimators(), expected_failed_checks=_expected_failed)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 
