@@ -289,9 +289,8 @@ class Recommendation:
             lines.append(SCORE_SCALE)
         elif self.score_source == "neighbours":
             lines.append(
-                SCORE_SCALE + f" The '{self.model_name}' model only orders configurations, so "
-                "each score is the configuration's mean normalized score on the nearest "
-                "datasets and the interval reflects their spread."
+                SCORE_SCALE + " The interval reflects the spread of the score over the "
+                "nearest datasets."
             )
         else:
             lines.append(
@@ -310,7 +309,8 @@ class Recommendation:
             unsure = " (unsure)" if bool(row.get("unsure", False)) else ""
             lines.append(
                 f"{int(row['rank'])}. {row['learner']}({_params_text(dict(row['params']))}): "
-                f"predicted {_fmt(row['score'])} [{_fmt(row['score_low'])}, "
+                f"{'predicted' if self.score_source == 'model' else 'score'} "
+                f"{_fmt(row['score'])} [{_fmt(row['score_low'])}, "
                 f"{_fmt(row['score_high'])}]{unsure}{similar}"
             )
         words = self.uncertainty_text()
