@@ -9,9 +9,9 @@ Resolution of the meta-model and the knowledge base
     shipped models were trained for is asked, a :class:`~autometa.models.NearestDatasets`
     model is fitted on the default knowledge base for that metric instead.
 ``model=<MetaModel>``
-    That model ranks. If it has ``neighbours`` and ``ood_score`` (the prototype model) it
-    also explains; otherwise the nearest datasets and the out-of-distribution score come
-    from the fallback below, computed on the knowledge base (``kb``, or the default one).
+    That model ranks. If it has ``neighbours`` and ``ood_distance`` (the prototype model) it
+    also explains; otherwise the nearest datasets and the out-of-distribution check come
+    from a meta-feature space fitted on the knowledge base (``kb``, or the default one).
 ``model=<path>``
     A models directory with the shipped layout (``models.json``, see
     :func:`autometa.models.load_default_model`): its ranker and, if present, explainer.
@@ -374,7 +374,7 @@ def resolve(
             f"The meta-model given to {owner} is not fitted. Fit it on TaskData first."
         )
     metric = _model_metric(ranker, metric, owner)
-    if explainer is None and hasattr(ranker, "neighbours") and hasattr(ranker, "ood_score"):
+    if explainer is None and hasattr(ranker, "neighbours") and hasattr(ranker, "ood_distance"):
         explainer = ranker
     state = _state_or_none(_resolve_kb(kb, required=kb is not None), task, metric)
     return _Resolved(ranker, explainer, state, metric, ranker.name)
