@@ -7,6 +7,7 @@ the best is kept. Uses the shipped default knowledge base and meta-models.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from sklearn.datasets import load_wine
 from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -26,4 +27,4 @@ print(f"cross-validated accuracy: {scores.mean():.3f} +/- {scores.std():.3f}")
 
 clf = pipe.fit(X, y)[-1]
 print(f"chosen: {clf.best_learner_} {clf.best_params_}")
-print(clf.cv_results_[["rank", "learner", "mean_test_score"]])
+print(pd.DataFrame(clf.cv_results_)[["recommendation_rank", "learner", "mean_test_score"]])

@@ -45,7 +45,9 @@ class PreparedData:
         (category, bool, object, string).
     is_datetime : ndarray of bool, shape (n_features,)
     is_string : ndarray of bool, shape (n_features,)
-        Object or string columns (categories observed, not declared).
+        Free-text columns: pandas' explicit ``string`` dtype (OpenML's ARFF string
+        attributes), not nominal in the ``openml`` group. Object and default ``str``
+        columns are nominal (categories observed, not declared).
     missing_per_column : ndarray of int, shape (n_features,)
         Missing values per feature on the full data.
     rows_with_missing : int
@@ -142,7 +144,12 @@ def _as_frame(X: object) -> pd.DataFrame | np.ndarray:
 
 
 def _dtype_kind(dt: object) -> str:
-    """'numeric', 'datetime', 'bool', 'category' or 'object' for a column dtype."""
+    """'numeric', 'datetime', 'bool', 'category', 'text' or 'object' for a column dtype.
+
+    'text' is pandas' explicit ``string`` dtype (``dtype="string"``, missing values
+    ``pd.NA``): free text, OpenML's ARFF *string* attributes. Object columns and pandas'
+    default ``str`` columns (what ``read_csv`` returns) are 'object': nominal values.
+    """
     if isinstance(dt, np.dtype):  # fast path: plain numpy dtypes
         k = dt.kind
         if k in "iuf":
@@ -154,6 +161,8 @@ def _dtype_kind(dt: object) -> str:
         return "object"
     if isinstance(dt, pd.CategoricalDtype):
         return "category"
+    if isinstance(dt, pd.StringDtype) and dt.na_value is pd.NA:
+        return "text"
     if pd.api.types.is_bool_dtype(dt):
         return "bool"
     if pd.api.types.is_datetime64_any_dtype(dt) or pd.api.types.is_timedelta64_dtype(dt):
@@ -491,7 +500,7 @@ def prepare(
     kinds, num, cat, levels, na_cols, row_missing = facts
     is_numeric = np.array([k in ("numeric", "datetime") for k in kinds], dtype=bool)
     is_datetime = np.array([k == "datetime" for k in kinds], dtype=bool)
-    is_string = np.array([k == "object" for k in kinds], dtype=bool)
+    is_string = np.array([k == "text" for k in kinds], dtype=bool)
     missing_per_column = na_cols
     rows_with_missing = int(row_missing.sum())
     rows_with_any_missing = (

@@ -7,10 +7,13 @@ the qualities OpenML's server reports (see ``tests/metafeatures/test_openml_gold
   is counted as symbolic (classification) or numeric (regression); it is included in
   ``NumberOfBinaryFeatures``, in the ``*NominalAttDistinctValues`` qualities, in
   ``NumberOfMissingValues`` and ``NumberOfInstancesWithMissingValues``.
-* Nominal attributes are ``category`` and bool columns (ARFF nominal, as
-  ``fetch_openml`` returns them). Object/string columns are ARFF *string*
-  attributes: OpenML counts them in ``NumberOfFeatures`` only (not as symbolic, not in
-  entropies). Pass nominal attributes as ``category`` to reproduce OpenML's values.
+* Nominal attributes are ``category``, bool, object and ``str`` columns (what
+  ``read_csv`` returns for text): symbolic, with entropies, as the same columns as
+  ``category`` (their categories are the observed values). Columns of pandas' explicit
+  ``string`` dtype (``dtype="string"``) are ARFF *string* attributes (free text): OpenML
+  counts them in ``NumberOfFeatures`` only (not as symbolic, not in entropies). Pass
+  OpenML's string attributes as ``dtype="string"`` (and nominal ones as ``category``,
+  for their declared values) to reproduce OpenML's values.
 * ``*NominalAttDistinctValues`` count the *observed* distinct values (Weka's
   ``distinctCount``); ``NumberOfBinaryFeatures`` counts nominal attributes with two
   *declared* values. ``StdvNominalAttDistinctValues`` is 0 with one nominal attribute.

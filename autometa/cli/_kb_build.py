@@ -11,6 +11,24 @@ from pathlib import Path
 from autometa._exceptions import ParameterError
 
 
+class DefaultsHelpFormatter(argparse.HelpFormatter):
+    """Appends ``(default: X)`` to the help of every option with a default to show (not
+    None, not a False flag, not a required option)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if (
+            "%(default)" in text
+            or action.required
+            or default is None
+            or default is False
+            or default is argparse.SUPPRESS
+        ):
+            return text
+        return text + " (default: %(default)s)"
+
+
 def register(kb_subparsers: argparse._SubParsersAction) -> None:
     build = kb_subparsers.add_parser(
         "build",
@@ -19,11 +37,18 @@ def register(kb_subparsers: argparse._SubParsersAction) -> None:
         "every learner on every dataset with K-fold cross-validation, in parallel, and save a "
         "knowledge base. The build's state is kept in OUT.build/; run the same command again "
         "to resume after a crash or a kill.",
+        formatter_class=DefaultsHelpFormatter,
     )
     _add_dataset_arguments(build)
     build.add_argument("--out", required=True, type=Path, help="knowledge base to write")
-    build.add_argument("--configs-per-learner", type=int, default=8, metavar="N")
-    build.add_argument("--folds", type=int, default=5, metavar="K")
+    build.add_argument(
+        "--configs-per-learner",
+        type=int,
+        default=8,
+        metavar="N",
+        help="configurations per learner: its default and N-1 quasi-random ones",
+    )
+    build.add_argument("--folds", type=int, default=5, metavar="K", help="cross-validation folds")
     build.add_argument(
         "--max-rows", type=int, default=2000, metavar="M", help="subsample larger datasets"
     )
@@ -31,16 +56,26 @@ def register(kb_subparsers: argparse._SubParsersAction) -> None:
     build.add_argument(
         "--backend",
         default=None,
-        help="joblib backend: loky (default), multiprocessing, threading, dask, ...",
+        help="joblib backend: loky (when unset), multiprocessing, threading, dask, ...",
     )
     build.add_argument("--scheduler", default=None, help="Dask scheduler address (--backend dask)")
     build.add_argument(
-        "--time-limit", type=float, default=None, metavar="SECONDS", help="limit per fit"
+        "--time-limit",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="limit per fit (unset: none)",
     )
-    build.add_argument("--seed", type=int, default=0)
-    build.add_argument("--learners", default=None, help="comma-separated learner names")
+    build.add_argument(
+        "--seed", type=int, default=0, help="seed of the configurations, folds and models"
+    )
+    build.add_argument(
+        "--learners", default=None, help="comma-separated learner names (unset: every learner)"
+    )
     build.add_argument("--chunk-size", type=int, default=4, help="configurations per task")
-    build.add_argument("--log", type=Path, default=None, help="log file (OUT.build/build.log)")
+    build.add_argument(
+        "--log", type=Path, default=None, help="log file (unset: OUT.build/build.log)"
+    )
     build.add_argument(
         "--save-every", type=float, default=60.0, help="seconds between partial saves"
     )
@@ -52,12 +87,15 @@ def register(kb_subparsers: argparse._SubParsersAction) -> None:
         help="recompute the meta-features of a knowledge base's datasets",
         description="Recompute the meta-features of the datasets of a knowledge base with "
         "the installed metafeatures package and re-save it.",
+        formatter_class=DefaultsHelpFormatter,
     )
     refresh.add_argument("kb", type=Path, help="knowledge base directory")
     _add_dataset_arguments(refresh)
-    refresh.add_argument("--n-jobs", type=int, default=1)
-    refresh.add_argument("--seed", type=int, default=0)
-    refresh.add_argument("--no-progress", action="store_true")
+    refresh.add_argument("--n-jobs", type=int, default=1, metavar="J", help="parallel workers")
+    refresh.add_argument(
+        "--seed", type=int, default=0, help="seed of the meta-features' subsampling"
+    )
+    refresh.add_argument("--no-progress", action="store_true", help="no progress bar")
     refresh.set_defaults(func=_refresh)
 
 
@@ -71,9 +109,20 @@ def _add_dataset_arguments(parser: argparse.ArgumentParser) -> None:
         "CSV/TSV/parquet tables",
     )
     parser.add_argument("--target", default=None, help="target column of plain tables")
-    parser.add_argument("--task", default=None, choices=["classification", "regression"])
+    parser.add_argument(
+        "--task",
+        default=None,
+        choices=["classification", "regression"],
+        help="only the datasets of this task (unset: both)",
+    )
     parser.add_argument("--names", default=None, help="comma-separated dataset names")
-    parser.add_argument("--max-datasets", type=int, default=None, metavar="N")
+    parser.add_argument(
+        "--max-datasets",
+        type=int,
+        default=None,
+        metavar="N",
+        help="only the first N datasets (unset: all)",
+    )
 
 
 def _specs(args: argparse.Namespace) -> list:

@@ -28,7 +28,13 @@ def register(kb_subparsers: argparse._SubParsersAction) -> None:
     which.add_argument("--tasks", help="comma-separated task ids")
     oml.add_argument("--flows", help="comma-separated OpenML flow ids, flow names or learner names")
     oml.add_argument("--metric", default="predictive_accuracy", help="OpenML measure")
-    oml.add_argument("--max-runs-per-task", type=int, default=None)
+    oml.add_argument(
+        "--max-runs-per-task",
+        type=int,
+        default=None,
+        metavar="N",
+        help="import at most N runs of each task (default: all)",
+    )
     oml.add_argument("--with-data", action="store_true", help="download data, compute all groups")
     oml.add_argument("--cache-dir", type=Path, default=None, help="openml-python cache root")
     oml.add_argument("--server", default=None, help="OpenML API URL (default: openml's)")
@@ -50,7 +56,11 @@ def register(kb_subparsers: argparse._SubParsersAction) -> None:
     runs.add_argument("--datasets", type=Path, required=True, help="dataset table or directory")
     runs.add_argument("--out", type=Path, required=True, help="knowledge base to write")
     runs.add_argument("--target", default="target", help="target column of dataset files")
-    runs.add_argument("--merge-default", action="store_true")
+    runs.add_argument(
+        "--merge-default",
+        action="store_true",
+        help="merge the import into autometa's default knowledge base before saving",
+    )
     runs.set_defaults(func=_import_runs)
 
 

@@ -29,13 +29,40 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     mf.add_argument("data", type=Path, help="CSV, TSV or parquet file (optionally compressed)")
     mf.add_argument("--target", required=True, help="name of the target column")
-    mf.add_argument("--task", default="auto", choices=["auto", "classification", "regression"])
     mf.add_argument(
-        "--groups", default="default", help="comma-separated groups, 'default' or 'all'"
+        "--task",
+        default="auto",
+        choices=["auto", "classification", "regression"],
+        help="the task; 'auto' infers it from the target (default: auto)",
     )
-    mf.add_argument("--random-state", type=int, default=0)
-    mf.add_argument("--time-budget", type=float, default=None, help="seconds per group")
-    mf.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    mf.add_argument(
+        "--groups",
+        default="default",
+        help="comma-separated groups, 'default' or 'all' (default: default)",
+    )
+    mf.add_argument(
+        "--random-state",
+        type=int,
+        default=0,
+        help="seed of the subsampling and the landmarkers (default: 0)",
+    )
+    mf.add_argument(
+        "--time-budget", type=float, default=None, help="seconds per group (default: no limit)"
+    )
+    mf.add_argument(
+        "--format",
+        choices=["table", "json", "csv"],
+        default="table",
+        help="output format; json holds the values, the skipped features with their "
+        "reasons and the timings (default: table)",
+    )
+    mf.add_argument(
+        "-v",
+        "--verbose",
+        dest="reasons",
+        action="store_true",
+        help="list the skipped (NaN) meta-features with the reason of each",
+    )
     mf.set_defaults(func=_metafeatures)
 
 
@@ -70,16 +97,30 @@ def _metafeatures(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise ParameterError(str(exc)) from None
     values = report.values
+    reasons = args.reasons or args.verbose > 0
     if args.format == "json":
-        print(json.dumps({k: (None if v != v else v) for k, v in values.items()}, indent=2))
+        out = {
+            "task": report.task,
+            "metafeatures": {k: (None if v != v else v) for k, v in values.items()},
+            "skipped": dict(report.skipped),
+            "timings": {g: round(float(t), 4) for g, t in report.timings.items()},
+        }
+        print(json.dumps(out, indent=2))
     elif args.format == "csv":
-        print(values.rename("value").to_csv(index_label="name"), end="")
+        frame = values.rename("value").to_frame()
+        frame["skipped_because"] = [report.skipped.get(k, "") for k in values.index]
+        print(frame.to_csv(index_label="name"), end="")
     else:
         width = max(len(str(k)) for k in values.index)
         for name, value in values.items():
             print(f"{name:<{width}}  {value:.6g}")
         timings = ", ".join(f"{g} {t:.2f}s" for g, t in report.timings.items())
         print(f"\n{len(values)} meta-features ({timings})")
-        if report.skipped:
-            print(f"skipped: {len(report.skipped)} (see --format json or -v for reasons)")
+        if report.skipped and reasons:
+            print(f"skipped: {len(report.skipped)}")
+            sk_width = max(len(str(k)) for k in report.skipped)
+            for name, why in report.skipped.items():
+                print(f"  {name:<{sk_width}}  {why}")
+        elif report.skipped:
+            print(f"skipped: {len(report.skipped)} (see -v or --format json for the reasons)")
     return 0

@@ -190,6 +190,15 @@ def _train(args: argparse.Namespace) -> int:
             entry["models"][name] = rel
             entry["fit_seconds"][name] = round(seconds, 2)
             print(f"{task:<15} {name:<12} fitted in {seconds:6.1f} s -> {out / rel}")
+            space = getattr(model, "space_", None)
+            if space is not None:
+                ref = space.reference_distances_
+                beyond = int((ref > space.ood_threshold_).sum())
+                print(
+                    f"{task:<15} {name:<12} out-of-distribution threshold "
+                    f"{space.ood_threshold_:.4g}: {beyond} of {ref.size} knowledge-base "
+                    "datasets lie beyond it (leave one family out)"
+                )
         ranker = rankers.get(task) or next((n for n in _RANKER_PREFERENCE if n in names), names[0])
         entry["ranker"] = ranker
         if "prototypes" in names:

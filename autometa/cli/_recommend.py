@@ -6,6 +6,7 @@ import argparse
 import json
 import math
 import sys
+import textwrap
 import warnings
 from pathlib import Path
 from typing import Any
@@ -23,14 +24,42 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("data", type=Path, help="CSV, TSV or parquet file (optionally compressed)")
     p.add_argument("--target", required=True, help="name of the target column")
     p.add_argument("--top-k", type=int, default=10, help="how many recommendations (10)")
-    p.add_argument("--metric", default=None, help="metric of the task (default: the model's)")
-    p.add_argument("--task", default="auto", choices=["auto", "classification", "regression"])
+    from autometa.kb import DEFAULT_METRIC, metrics_for
+
+    tasks = ("classification", "regression")
+    p.add_argument(
+        "--metric",
+        default=None,
+        choices=[m for t in tasks for m in metrics_for(t)],
+        metavar="METRIC",
+        help="metric the scores refer to; "
+        + "; ".join(f"{t}: {', '.join(metrics_for(t))}" for t in tasks)
+        + " (default: the shipped models' "
+        + ", ".join(f"{DEFAULT_METRIC[t]} for {t}" for t in tasks)
+        + "; another metric fits a nearest-datasets model on the knowledge base)",
+    )
+    p.add_argument(
+        "--task",
+        default="auto",
+        choices=["auto", "classification", "regression"],
+        help="the task; 'auto' infers it from the target (default: auto)",
+    )
     p.add_argument("--learners", default=None, help="comma-separated learner names to restrict to")
     p.add_argument("--kb", default=None, help="a knowledge-base directory instead of the default")
     p.add_argument("--model", default=None, help="a models directory instead of the default")
-    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    p.add_argument(
+        "--format",
+        choices=["table", "json", "csv"],
+        default="table",
+        help="table with the reasons, or machine-readable json/csv (default: table)",
+    )
     p.add_argument("--explain", action="store_true", help="explain the recommendations in words")
-    p.add_argument("--random-state", type=int, default=0)
+    p.add_argument(
+        "--random-state",
+        type=int,
+        default=0,
+        help="seed of the meta-features and of the recommended pipelines (default: 0)",
+    )
     p.set_defaults(func=_recommend)
 
 
@@ -40,16 +69,18 @@ def _num(v: Any, digits: int = 3) -> str:
 
 def _table(rec: Any) -> str:
     frame = rec.to_frame()
-    rows = [("rank", "learner", "score", "interval", rec.metric[:18], "params")]
+    similar = f"{rec.metric} on similar datasets"
+    rows = [("rank", "learner", "score", "interval", similar, "params")]
     for _, r in frame.iterrows():
         params = ", ".join(f"{k}={v!r}" for k, v in r["params"].items())
+        interval = f"[{_num(r['score_low'], 2)}, {_num(r['score_high'], 2)}]"
         rows.append(
             (
                 str(r["rank"]),
                 str(r["learner"]),
                 _num(r["score"]),
-                f"[{_num(r['score_low'], 2)}, {_num(r['score_high'], 2)}]",
-                _num(r["expected_metric"]),
+                interval + (" unsure" if r["unsure"] else ""),
+                _num(r["metric_on_similar_datasets"]),
                 params if len(params) <= 70 else params[:67] + "...",
             )
         )
@@ -72,17 +103,30 @@ def _reasons(rec: Any) -> str:
                 for _, r in rec.drivers.head(3).iterrows()
             )
         )
-    lines.append(
-        f"score: predicted normalized {rec.metric} (1 = best of the pool on similar datasets), "
-        f"interval mean +/- 1.96 std; '{rec.metric[:18]}' column: its raw value on the nearest "
-        f"datasets; model '{rec.model_name}'"
-    )
-    if rec.is_ood:
-        lines.append(
-            f"WARNING: out of distribution (score {rec.ood_score:.3g} > {rec.ood_threshold:.3g}): "
-            "the dataset is unlike the knowledge base; validate the recommendations."
+    if rec.score_source == "model":
+        score = f"score: normalized {rec.metric} predicted by model '{rec.model_name}'"
+    elif rec.score_source == "neighbours":
+        score = (
+            f"score: mean normalized {rec.metric} on the nearest datasets (model "
+            f"'{rec.model_name}' gives no scores)"
         )
-    return "\n".join(lines)
+    else:
+        score = f"score: unknown (model '{rec.model_name}' only orders)"
+    lines.append(
+        f"{score}, 1 = best of the pool, 0 = worst; "
+        + ("the list is ordered by it; " if rec.score_source != "none" else "")
+        + "interval mean +/- 1.96 std (not calibrated), 'unsure' when wider than 0.5; "
+        f"'{rec.metric} on similar datasets': the configuration's mean raw {rec.metric} on "
+        "the nearest datasets, not a prediction for this one"
+    )
+    words = rec.uncertainty_text()
+    if words:
+        lines.append(words)
+    lines.append(rec.ood_text())
+    return "\n".join(
+        "\n".join(textwrap.wrap(line, width=100, subsequent_indent="  ", break_on_hyphens=False))
+        for line in lines
+    )
 
 
 def _recommend(args: argparse.Namespace) -> int:

@@ -8,7 +8,6 @@ import warnings
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from sklearn.base import ClassifierMixin, RegressorMixin, clone
 
 from autometa.estimators._base import (
@@ -64,10 +63,12 @@ _ATTRS_DOC = """
         Its hyperparameters.
     estimator_ : Pipeline
         The chosen pipeline (preprocessing + model), fitted on all the data.
-    cv_results_ : DataFrame
-        Only with ``n_candidates > 1``: per evaluated candidate, ``rank`` (in the
-        recommendation), ``learner``, ``params``, ``config_id``, ``mean_test_score``,
-        ``std_test_score``, ``mean_fit_time``.
+    cv_results_ : dict of ndarray
+        Only with ``n_candidates > 1``, as in scikit-learn's searches (``pd.DataFrame(
+        cv_results_)`` for a table): one entry per evaluated candidate, in recommendation
+        order: ``params`` (dicts), ``learner``, ``config_id``, ``recommendation_rank``,
+        ``mean_fit_time``, ``std_fit_time``, ``split<k>_test_score``, ``mean_test_score``,
+        ``std_test_score`` and ``rank_test_score`` (1 = the best mean test score).
     n_features_in_ : int
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of str
@@ -184,17 +185,19 @@ class _MetaSearch(MetaEstimatorMixin):
             row = rec.table.iloc[i]
             rows.append(
                 {
-                    "rank": int(row["rank"]),
+                    "recommendation_rank": int(row["rank"]),
                     "learner": row["learner"],
                     "params": dict(row["params"]),
                     "config_id": row["config_id"],
                     "mean_test_score": float(finite.mean()) if finite.size else np.nan,
                     "std_test_score": float(finite.std()) if finite.size else np.nan,
                     "mean_fit_time": float(np.mean(res["fit_time"])),
+                    "std_fit_time": float(np.std(res["fit_time"])),
+                    "splits": scores,
                 }
             )
-        self.cv_results_ = pd.DataFrame(rows)
-        means = self.cv_results_["mean_test_score"].to_numpy(dtype=float)
+        self.cv_results_ = _cv_results(rows)
+        means = self.cv_results_["mean_test_score"]
         if not np.isfinite(means).any():
             warnings.warn(
                 f"Every candidate of {type(self).__name__} failed in cross-validation; the "
@@ -204,6 +207,35 @@ class _MetaSearch(MetaEstimatorMixin):
             )
             return 0
         return int(np.nanargmax(means))
+
+
+def _cv_results(rows: list[dict[str, Any]]) -> dict[str, np.ndarray]:
+    """``cv_results_`` as scikit-learn's searches have it: a dict of arrays, one entry per
+    candidate (``pd.DataFrame(cv_results_)`` makes a table of it)."""
+    n_splits = max((len(r["splits"]) for r in rows), default=0)
+    means = np.array([r["mean_test_score"] for r in rows], dtype=float)
+    # scikit-learn's rank_test_score: 1 = best mean score; failed candidates rank last
+    order = np.argsort(-np.nan_to_num(means, nan=-np.inf), kind="stable")
+    rank = np.empty(len(rows), dtype=np.int32)
+    rank[order] = np.arange(1, len(rows) + 1)
+    params = np.empty(len(rows), dtype=object)
+    params[:] = [r["params"] for r in rows]
+    out: dict[str, np.ndarray] = {
+        "params": params,
+        "learner": np.array([r["learner"] for r in rows], dtype=object),
+        "config_id": np.array([r["config_id"] for r in rows], dtype=object),
+        "recommendation_rank": np.array([r["recommendation_rank"] for r in rows], dtype=np.int32),
+        "mean_fit_time": np.array([r["mean_fit_time"] for r in rows], dtype=float),
+        "std_fit_time": np.array([r["std_fit_time"] for r in rows], dtype=float),
+    }
+    for k in range(n_splits):
+        out[f"split{k}_test_score"] = np.array(
+            [r["splits"][k] if k < len(r["splits"]) else np.nan for r in rows], dtype=float
+        )
+    out["mean_test_score"] = means
+    out["std_test_score"] = np.array([r["std_test_score"] for r in rows], dtype=float)
+    out["rank_test_score"] = rank
+    return out
 
 
 class MetaClassifier(ClassifierMixin, _MetaSearch):

@@ -19,7 +19,7 @@ Layout (written by ``autometa models train``)::
 
 ``ranker`` is the model that orders configurations (the best one measured by the
 leave-one-family-out harness); ``explainer`` is the prototype model that gives nearest
-datasets and the out-of-distribution score; ``adaptive`` is the model that adapts to the
+datasets and the out-of-distribution threshold; ``adaptive`` is the model that adapts to the
 trials observed on a new dataset (used by :class:`autometa.optuna.MetaSampler`).
 """
 

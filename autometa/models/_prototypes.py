@@ -10,10 +10,14 @@ the prototypes.
 The fitted model gives, for a new dataset:
 
 - :meth:`PrototypeModel.learner_probabilities`: the softmax over the prototypes;
-- :meth:`PrototypeModel.neighbours`: its nearest training datasets in the embedding, with
-  distances (explanations: "looks like these datasets, where X won");
-- :meth:`PrototypeModel.ood_score`: how unusual its meta-features are, calibrated on the
-  training datasets (see the method);
+- :meth:`PrototypeModel.neighbours`: its nearest training datasets in meta-feature space
+  (:class:`~autometa.models._space.MetaFeatureSpace`: exact and near duplicates come first),
+  with distances (explanations: "looks like these datasets, where X won");
+- :meth:`PrototypeModel.ood_distance` and :attr:`PrototypeModel.ood_threshold_`: the
+  distance to the nearest training dataset and the threshold above which the dataset is out
+  of distribution, calibrated leave-one-family-out on the training datasets at fit time and
+  saved with the model; :meth:`PrototypeModel.ood_score` is the same distance as a
+  percentile of the training datasets' own;
 - :meth:`PrototypeModel.predict`: a score per configuration (the configuration's mean
   normalized score on the nearest training datasets, times the relative probability of
   its learner), so the model also ranks configurations.
@@ -31,8 +35,9 @@ import pandas as pd
 import torch
 from torch import nn
 
-from autometa._exceptions import ParameterError
+from autometa._exceptions import ModelError, ParameterError
 from autometa.models._base import MetaModel, Prediction, TaskData, check_positive_int
+from autometa.models._space import MetaFeatureSpace
 from autometa.models._surrogate import _check_float
 from autometa.models._torch_utils import (
     MetaFeatureScaler,
@@ -134,6 +139,7 @@ class PrototypeModel(MetaModel):
         self.dataset_ids_ = [str(d) for d in data.dataset_ids]
         self.families_ = [str(data.families.get(d, d)) for d in data.dataset_ids]
         self.train_x_ = x
+        self.space_ = MetaFeatureSpace().fit(data)
         self.train_scores_ = np.nan_to_num(scores, nan=0.0).astype(np.float32)
         with seeded(int(self.random_state)) as gen:
             self.encoder_ = _encoder(
@@ -199,22 +205,25 @@ class PrototypeModel(MetaModel):
                 protos[c] = emb[members].mean(axis=0)
                 self.has_prototype_[c] = True
         self.prototypes_ = protos
-        # leave-one-family-out nearest distances in the scaled meta-feature space
-        d = self._mf_distances(self.train_x_)
-        fam = np.asarray(self.families_)
-        d[fam[:, None] == fam[None, :]] = np.inf
-        ref = d.min(axis=1)
-        self.reference_distances_ = np.sort(ref[np.isfinite(ref)])
+
+    @property
+    def reference_distances_(self) -> np.ndarray:
+        """Each training dataset's distance to the nearest training dataset of another
+        family (sorted): what :meth:`ood_score` compares with."""
+        return self.space_.reference_distances_
+
+    @property
+    def ood_threshold_(self) -> float:
+        """The out-of-distribution threshold of :meth:`ood_distance`: the 95th percentile
+        of :attr:`reference_distances_` (about 5% of the training datasets are farther from
+        every other family)."""
+        return self.space_.ood_threshold_
 
     # -- encoding -----------------------------------------------------------------------------
     def _embed(self, x: np.ndarray) -> np.ndarray:
         with torch.no_grad():
             out = self.encoder_(torch.as_tensor(x, device=self._device))
         return out.cpu().numpy().astype(np.float64)
-
-    def _mf_distances(self, x: np.ndarray) -> np.ndarray:
-        diff = x[:, None, :].astype(np.float64) - self.train_x_[None, :, :]
-        return np.sqrt((diff**2).mean(axis=-1))
 
     def _one(self, metafeatures: pd.Series | pd.DataFrame, method: str) -> pd.DataFrame:
         self._check_fitted()
@@ -243,39 +252,44 @@ class PrototypeModel(MetaModel):
         return pd.DataFrame(p, index=frame.index, columns=pd.Index(self.learners_, name="learner"))
 
     def neighbours(self, metafeatures: pd.Series | pd.DataFrame, k: int = 5) -> pd.DataFrame:
-        """The ``k`` training datasets nearest to one dataset in the embedding.
+        """The ``k`` training datasets nearest to one dataset in meta-feature space.
+
+        The distance is :class:`~autometa.models._space.MetaFeatureSpace`'s (NaN-aware,
+        robust-scaled meta-features), not the embedding's: the embedding keeps what tells
+        the winning learner apart and can put an exact duplicate far away.
 
         Returns
         -------
         DataFrame
-            Columns ``dataset_id``, ``distance`` (Euclidean, in the embedding) and
-            ``best_learner`` (the learner that won there), nearest first.
+            Columns ``dataset_id``, ``distance`` and ``best_learner`` (the learner that won
+            there), nearest first.
         """
         k = check_positive_int(k, "k", f"{type(self).__name__}.neighbours")
         frame = self._one(metafeatures, "neighbours")
-        emb = self._embed(self.scaler_.transform(frame))[0]
-        dist = np.sqrt(((self.train_embedding_ - emb) ** 2).sum(axis=1))
-        order = np.argsort(dist, kind="stable")[:k]
-        return pd.DataFrame(
-            {
-                "dataset_id": [self.dataset_ids_[i] for i in order],
-                "distance": dist[order],
-                "best_learner": [self.learners_[self.labels_[i]] for i in order],
-            }
-        )
+        nb = self.space_.neighbours(frame, k=k)
+        label = dict(zip(self.dataset_ids_, self.labels_, strict=True))
+        nb["best_learner"] = [self.learners_[label[d]] for d in nb["dataset_id"]]
+        return nb.reset_index(drop=True)
+
+    def ood_distance(self, metafeatures: pd.Series | pd.DataFrame) -> float:
+        """The distance from one dataset to its nearest training dataset.
+
+        Above :attr:`ood_threshold_` the dataset is out of distribution.
+        """
+        frame = self._one(metafeatures, "ood_distance")
+        return self.space_.ood_distance(frame)
 
     def ood_score(self, metafeatures: pd.Series | pd.DataFrame) -> float:
         """How unusual one dataset's meta-features are, in [0, 1].
 
-        The distance from the dataset to its nearest training dataset (root mean square
-        over the scaled meta-features, so every meta-feature counts, not only those the
-        encoder uses) as a percentile of the same distance for each training dataset to
-        the training datasets of *other* families. 0: as close as a training dataset's own
-        meta-features; above 0.95 (0.99): farther than 95% (99%) of the training datasets
-        are from the rest — out of distribution, the recommendation is a guess.
+        :meth:`ood_distance` as a percentile of :attr:`reference_distances_` (each training
+        dataset's distance to the training datasets of *other* families). 0: as close as a
+        training dataset's own meta-features; above 0.95: farther than 95% of the training
+        datasets are from the rest (that is, :meth:`ood_distance` > :attr:`ood_threshold_`
+        at the default level).
         """
         frame = self._one(metafeatures, "ood_score")
-        d = float(self._mf_distances(self.scaler_.transform(frame)).min())
+        d = self.space_.ood_distance(frame)
         ref = self.reference_distances_
         if len(ref) == 0:
             return 0.0 if d <= 1e-9 else 1.0
@@ -309,10 +323,12 @@ class PrototypeModel(MetaModel):
                 "train_scores": self.train_scores_,
                 "labels": self.labels_.astype(np.int64),
                 "config_learner": self.config_learner_.astype(np.int64),
-                "reference_distances": self.reference_distances_,
             }
         )
+        space_meta, space_arrays = self.space_.state()
+        arrays.update(space_arrays)
         meta = {
+            "space": space_meta,
             "architecture": {
                 "dim": int(self.dim),
                 "hidden": int(self.hidden),
@@ -347,5 +363,11 @@ class PrototypeModel(MetaModel):
         self.encoder_ = _encoder(self.train_x_.shape[1], self.hidden, self.dim, self.dropout)
         arrays_to_state(self.encoder_, arrays, "encoder.")
         self.encoder_.eval()
+        if "space" not in meta:
+            raise ModelError(
+                "This prototype model was saved by an older autometa without its "
+                "meta-feature space and out-of-distribution threshold. Retrain it with "
+                "`autometa models train`."
+            )
+        self.space_ = MetaFeatureSpace.from_state(meta["space"], arrays)
         self._calibrate()
-        self.reference_distances_ = np.asarray(arrays["reference_distances"], dtype=np.float64)

@@ -9,9 +9,9 @@ Resolution of the meta-model and the knowledge base
     shipped models were trained for is asked, a :class:`~autometa.models.NearestDatasets`
     model is fitted on the default knowledge base for that metric instead.
 ``model=<MetaModel>``
-    That model ranks. If it has ``neighbours`` and ``ood_score`` (the prototype model) it
-    also explains; otherwise the nearest datasets and the out-of-distribution score come
-    from the fallback below, computed on the knowledge base (``kb``, or the default one).
+    That model ranks. If it has ``neighbours`` and ``ood_distance`` (the prototype model) it
+    also explains; otherwise the nearest datasets and the out-of-distribution check come
+    from a meta-feature space fitted on the knowledge base (``kb``, or the default one).
 ``model=<path>``
     A models directory with the shipped layout (``models.json``, see
     :func:`autometa.models.load_default_model`): its ranker and, if present, explainer.
@@ -21,14 +21,23 @@ Resolution of the meta-model and the knowledge base
     matrix (milliseconds for hundreds of datasets and configurations) and is cached for the
     life of the knowledge-base object.
 
-Fallback explanations (no explainer model)
-------------------------------------------
-Meta-features are min-max scaled over the knowledge base's datasets and compared with the
-NaN-aware L1 distance (mean absolute difference over the features defined on both): the
-distance of :class:`~autometa.models.NearestDatasets`. The out-of-distribution score is
-the distance to the nearest knowledge-base dataset; the threshold is the 95th percentile of
-the knowledge base's own leave-one-out nearest-dataset distances, so a flagged dataset is
-farther from the knowledge base than 95% of its datasets are from each other.
+Nearest datasets and out of distribution
+----------------------------------------
+Both come from one distance, :class:`~autometa.models._space.MetaFeatureSpace`'s (NaN-aware,
+robust-scaled meta-features): the explainer's (fitted and saved with the models by
+``autometa models train``) or, without one, a space fitted on the knowledge base. The
+out-of-distribution score is the distance to the nearest knowledge-base dataset; the
+threshold is the 95th percentile of the knowledge base's own leave-one-family-out
+nearest-dataset distances, so a flagged dataset is farther from the knowledge base than 95%
+of its datasets are from the other families.
+
+Order and scores
+----------------
+The shown ``score`` orders the list. A ranker that predicts scores (the surrogate, MAML,
+single best) gives them; a ranker that only orders (nearest datasets, portfolio, defaults)
+gives none, so the score is each configuration's mean normalized score on the nearest
+datasets and the list is ordered by it (ties keep the ranker's order). Without any score
+the ranker's order is kept.
 
 Loaded knowledge bases and models are cached (keyed by path), as is what is derived from a
 knowledge base (keyed by the object), so repeated calls cost only the meta-features and one
@@ -71,6 +80,10 @@ N_NEIGHBOURS = 5
 N_DRIVERS = 5
 #: The interval is mean +/- Z * std.
 Z = 1.96
+#: An interval wider than this (on the 0-1 normalized scale) means the model is unsure.
+UNSURE_WIDTH = 0.5
+#: Monte Carlo draws for the ranker's probability that each learner holds the best score.
+N_DRAWS = 2000
 
 
 # ---------------------------------------------------------------------------------------------
@@ -214,8 +227,8 @@ class _KBState:
 
     data: Any  # TaskData
     names: pd.Series  # dataset_id -> name
-    index: Any  # NearestDatasets fitted on data (ranker on the fly and fallback distances)
-    ood_threshold: float
+    index: Any  # NearestDatasets fitted on data (the ranker on the fly)
+    space: Any  # MetaFeatureSpace fitted on data (fallback neighbours and OOD)
     median: pd.Series
     sorted_mf: dict[str, np.ndarray]  # meta-feature -> its sorted finite values in the KB
     params: pd.Series  # config_id -> params JSON (every configuration of the task)
@@ -253,18 +266,11 @@ def _kb_state(kb: Any, task: str, metric: str) -> _KBState:
 def _build_state(kb: Any, task: str, metric: str) -> _KBState:
     from autometa.models import TaskData
     from autometa.models._baselines import NearestDatasets
+    from autometa.models._space import MetaFeatureSpace
 
     data = TaskData.from_kb(kb, task, metric)
     index = NearestDatasets(n_configs=25).fit(data)
-    # Leave-one-out nearest distances of the knowledge base's own datasets.
-    if data.metafeatures.shape[0] > 1:
-        dist = index.distances(data.metafeatures).to_numpy(dtype=float, copy=True)
-        np.fill_diagonal(dist, np.inf)
-        nn = dist.min(axis=1)
-        nn = nn[np.isfinite(nn)]
-        threshold = float(np.quantile(nn, 0.95)) if nn.size else math.inf
-    else:
-        threshold = math.inf
+    space = MetaFeatureSpace().fit(data)
     mf = data.metafeatures
     values = mf.to_numpy(dtype=float)
     sorted_mf = {
@@ -276,7 +282,7 @@ def _build_state(kb: Any, task: str, metric: str) -> _KBState:
         data=data,
         names=datasets["name"].astype(str),
         index=index,
-        ood_threshold=threshold,
+        space=space,
         median=mf.median(),
         sorted_mf=sorted_mf,
         params=configs["params"].astype(str),
@@ -368,7 +374,7 @@ def resolve(
             f"The meta-model given to {owner} is not fitted. Fit it on TaskData first."
         )
     metric = _model_metric(ranker, metric, owner)
-    if explainer is None and hasattr(ranker, "neighbours") and hasattr(ranker, "ood_score"):
+    if explainer is None and hasattr(ranker, "neighbours") and hasattr(ranker, "ood_distance"):
         explainer = ranker
     state = _state_or_none(_resolve_kb(kb, required=kb is not None), task, metric)
     return _Resolved(ranker, explainer, state, metric, ranker.name)
@@ -390,28 +396,22 @@ def _configuration_params(res: _Resolved, config_ids: Sequence[str]) -> dict[str
 
 
 def _neighbours(res: _Resolved, mf: pd.Series) -> tuple[pd.DataFrame, float, float]:
-    """Nearest datasets (dataset_id, distance) and the OOD score and threshold."""
-    if res.explainer is not None:
+    """Nearest datasets (dataset_id, distance), the OOD distance and its threshold."""
+    explainer = res.explainer
+    if explainer is not None and hasattr(explainer, "ood_distance"):
         try:
-            nb = res.explainer.neighbours(mf, k=N_NEIGHBOURS)
-            score = float(res.explainer.ood_score(mf))
-            threshold = getattr(res.explainer, "ood_threshold_", None)
-            if threshold is None:
-                threshold = getattr(res.explainer, "ood_threshold", math.inf)
+            nb = explainer.neighbours(mf, k=N_NEIGHBOURS)
+            score = float(explainer.ood_distance(mf))
+            threshold = float(explainer.ood_threshold_)
             nb = pd.DataFrame(nb)[["dataset_id", "distance"]].reset_index(drop=True)
-            return nb, score, float(threshold)
+            return nb, score, threshold
         except Exception as exc:  # a broken or mismatched explainer must not stop a ranking
             logger.warning("the explainer failed (%s); using nearest datasets instead", exc)
     if res.state is None:
         return pd.DataFrame({"dataset_id": [], "distance": []}), math.nan, math.nan
-    dist = res.state.index.distances(mf).iloc[0]
-    dist = dist.sort_values(kind="stable")
-    finite = dist[np.isfinite(dist.to_numpy(dtype=float))]
-    nb = pd.DataFrame(
-        {"dataset_id": list(finite.index[:N_NEIGHBOURS]), "distance": finite.iloc[:N_NEIGHBOURS]}
-    ).reset_index(drop=True)
-    score = float(finite.iloc[0]) if len(finite) else math.inf
-    return nb, score, res.state.ood_threshold
+    space = res.state.space
+    nb = space.neighbours(mf, k=N_NEIGHBOURS)
+    return nb, space.ood_distance(mf), float(space.ood_threshold_)
 
 
 def _drivers(state: _KBState | None, mf: pd.Series) -> pd.DataFrame:
@@ -452,6 +452,47 @@ def _learner_probabilities(explainer: Any, mf: pd.Series) -> pd.Series | None:
     if isinstance(probs, pd.DataFrame):
         probs = probs.iloc[0]
     return pd.Series(probs, dtype=float) if probs is not None else None
+
+
+def _ranker_learner_probabilities(
+    score: pd.Series,
+    spread: pd.Series,
+    candidates: Sequence[str],
+    score_source: str,
+    random_state: int,
+) -> tuple[pd.Series | None, str]:
+    """The probability that each learner's best configuration is the best, from the scores.
+
+    For each learner, the score of its best configuration (by the shown score) is drawn
+    from a normal distribution with the shown mean and spread (``N_DRAWS`` times, seeded);
+    the probability is the share of draws in which that learner is on top. So the
+    probabilities follow the ranking: the first recommendation's learner is the most
+    probable unless another learner's score is much more uncertain. None when there are no
+    scores or no spreads.
+    """
+    if score_source == "none" or not candidates:
+        return None, ""
+    m = score.loc[list(candidates)].to_numpy(dtype=float)
+    s = spread.loc[list(candidates)].to_numpy(dtype=float)
+    ok = np.isfinite(m)
+    if not ok.any() or not np.isfinite(s[ok]).any():
+        return None, ""
+    ids = [c for c, k in zip(candidates, ok) if k]
+    m, s = m[ok], np.nan_to_num(s[ok], nan=0.0)
+    # each learner's best configuration by the shown score (candidates are in that order)
+    first: dict[str, int] = {}
+    for i, c in enumerate(ids):
+        first.setdefault(c.rsplit("-", 1)[0], i)
+    pick = np.array(list(first.values()))
+    learners = np.array(list(first))
+    m, s = m[pick], s[pick]
+    rng = np.random.default_rng(random_state)
+    draws = m + s * rng.standard_normal((N_DRAWS, m.size))
+    winners = learners[np.argmax(draws, axis=1)]
+    names, counts = np.unique(winners, return_counts=True)
+    probs = pd.Series(0.0, index=list(dict.fromkeys(learners)))
+    probs[list(names)] = counts / N_DRAWS
+    return probs.sort_values(ascending=False, kind="stable"), "ranker"
 
 
 def recommend_from_metafeatures(
@@ -502,7 +543,7 @@ def recommend_from_metafeatures(
             "The meta-model does not carry its configurations' hyperparameters and no "
             "knowledge base describes them. Pass kb= (the knowledge base it was trained on)."
         )
-    candidates = [c for c in candidates if c in params][:top_k]
+    candidates = [c for c in candidates if c in params]
     if not candidates:
         raise ParameterError(
             f"None of the learners {sorted(wanted)} has a configuration in the meta-model's "
@@ -514,23 +555,45 @@ def recommend_from_metafeatures(
     state = res.state
     in_scores = [d for d in nb_ids if state is not None and d in state.data.scores.index]
 
+    # The configurations' mean normalized score, its spread and mean raw metric on the
+    # nearest datasets (NaN where unknown).
+    nb_score = pd.Series(np.nan, index=candidates)
+    nb_std = pd.Series(np.nan, index=candidates)
+    nb_raw = pd.Series(np.nan, index=candidates)
+    if state is not None and in_scores:
+        cols = [c for c in candidates if c in state.data.scores.columns]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            block = state.data.scores.loc[in_scores, cols]
+            nb_score[cols] = block.mean(axis=0)
+            nb_std[cols] = block.std(axis=0, ddof=0)
+            nb_raw[cols] = state.data.raw.loc[in_scores, cols].mean(axis=0)
+    if ordering:
+        score, spread = nb_score, nb_std
+        score_source = "neighbours" if score.notna().any() else "none"
+    else:
+        score = pd.Series([float(mean.get(c, np.nan)) for c in candidates], index=candidates)
+        spread = (
+            pd.Series([float(std.get(c, np.nan)) for c in candidates], index=candidates)
+            if std is not None
+            else pd.Series(np.nan, index=candidates)
+        )
+        spread = spread.fillna(nb_std)
+        score_source = "model"
+    if score_source != "none":
+        # The shown score orders the list; NaN last; ties keep the ranker's order.
+        key = score.fillna(-np.inf).to_numpy()
+        candidates = [candidates[i] for i in np.argsort(-key, kind="stable")]
+    probabilities, prob_source = _ranker_learner_probabilities(
+        score, spread, candidates, score_source, random_state
+    )
+    candidates = candidates[:top_k]
+
     rows = []
     for rank, cid in enumerate(candidates, start=1):
-        m = float(mean.get(cid, np.nan))
-        s = float(std.get(cid, np.nan)) if std is not None else math.nan
-        nb_score = nb_raw = nb_std = math.nan
-        if state is not None and in_scores and cid in state.data.scores.columns:
-            col = state.data.scores.loc[in_scores, cid].to_numpy(dtype=float)
-            raw = state.data.raw.loc[in_scores, cid].to_numpy(dtype=float)
-            if np.isfinite(col).any():
-                nb_score = float(np.nanmean(col))
-                nb_std = float(np.nanstd(col))
-            if np.isfinite(raw).any():
-                nb_raw = float(np.nanmean(raw))
-        if ordering:
-            m, s = nb_score, nb_std
-        elif not math.isfinite(s):
-            s = nb_std
+        m, s = float(score[cid]), float(spread[cid])
+        low = min(max(m - Z * s, 0.0), 1.0) if math.isfinite(s) else math.nan
+        high = min(max(m + Z * s, 0.0), 1.0) if math.isfinite(s) else math.nan
         rows.append(
             {
                 "rank": rank,
@@ -539,17 +602,17 @@ def recommend_from_metafeatures(
                 "params": dict(_json_params(params[cid])),
                 "score": m,
                 "score_std": s,
-                "score_low": min(max(m - Z * s, 0.0), 1.0) if math.isfinite(s) else math.nan,
-                "score_high": min(max(m + Z * s, 0.0), 1.0) if math.isfinite(s) else math.nan,
-                "expected_metric": nb_raw,
-                "neighbour_score": nb_score,
+                "score_low": low,
+                "score_high": high,
+                "unsure": bool(math.isfinite(s) and high - low > UNSURE_WIDTH),
+                "metric_on_similar_datasets": float(nb_raw[cid]),
+                "neighbour_score": float(nb_score[cid]),
             }
         )
     table = pd.DataFrame(rows)
-    if ordering:
-        score_source = "neighbours" if table["score"].notna().any() else "none"
-    else:
-        score_source = "model"
+    if probabilities is None:
+        probabilities = _learner_probabilities(res.explainer, mf)
+        prob_source = "explainer" if probabilities is not None else ""
 
     # The neighbours: names, what won there, how the first recommendation did there.
     names, best_learner, best_metric, top_score = [], [], [], []
@@ -579,9 +642,10 @@ def recommend_from_metafeatures(
     is_ood = bool(math.isfinite(ood_score) and ood_score > ood_threshold)
     if is_ood and warn_ood:
         warnings.warn(
-            f"The dataset is unlike the knowledge base's datasets (out-of-distribution score "
-            f"{ood_score:.3g} > threshold {ood_threshold:.3g}; nearest: "
-            f"{names[0] if names else '?'}). The recommendations are extrapolations: validate "
+            f"The dataset is unlike the knowledge base's datasets (distance to the nearest, "
+            f"{names[0] if names else '?'}, is {ood_score:.3g} > threshold "
+            f"{ood_threshold:.3g}, which 95% of the knowledge base's datasets stay under). "
+            "The recommendations are extrapolations: validate "
             "them, e.g. with MetaClassifier/MetaRegressor(n_candidates=5).",
             OutOfDistributionWarning,
             stacklevel=stacklevel,
@@ -598,7 +662,8 @@ def recommend_from_metafeatures(
         model_name=str(res.model_name),
         score_source=score_source,
         drivers=_drivers(state, mf),
-        learner_probabilities=_learner_probabilities(res.explainer, mf),
+        learner_probabilities=probabilities,
+        learner_probabilities_source=prob_source,
         n_rows=n_rows,
         n_features=n_features,
         random_state=random_state,

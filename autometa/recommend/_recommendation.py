@@ -21,8 +21,11 @@ __all__ = ["Recommendation", "SCORE_SCALE"]
 SCORE_SCALE = (
     "Scores are normalized per dataset: 1 = the best configuration of the knowledge base's "
     "pool on similar datasets, 0 = the worst; the interval is mean +/- 1.96 std, clipped to "
-    "[0, 1]."
+    "[0, 1] (its coverage is not calibrated)."
 )
+
+#: Name and meaning of the column with the neighbours' raw metric values.
+METRIC_ON_SIMILAR = "metric_on_similar_datasets"
 
 _FRAME_COLUMNS = (
     "rank",
@@ -31,7 +34,8 @@ _FRAME_COLUMNS = (
     "score",
     "score_low",
     "score_high",
-    "expected_metric",
+    "unsure",
+    "metric_on_similar_datasets",
     "nearest_datasets",
     "ood",
     "config_id",
@@ -66,17 +70,23 @@ class Recommendation:
     table : DataFrame
         One row per recommended configuration, best first: ``rank`` (1-based),
         ``config_id``, ``learner``, ``params`` (dict), ``score`` (predicted normalized score),
-        ``score_std``, ``score_low``, ``score_high`` (the interval), ``expected_metric`` (the
-        mean raw metric value of that configuration on the nearest knowledge-base datasets;
-        NaN when unknown), ``neighbour_score`` (its mean normalized score there).
+        ``score_std``, ``score_low``, ``score_high`` (the interval), ``unsure`` (the
+        interval is wider than half the score scale: the model cannot tell how good this
+        configuration is), ``metric_on_similar_datasets`` (the mean raw metric value of that
+        configuration on the nearest knowledge-base datasets, *not* a prediction for this
+        dataset; NaN when unknown), ``neighbour_score`` (its mean normalized score there).
+        The rows are ordered by ``score`` (see ``score_source``).
     neighbours : DataFrame
         The nearest knowledge-base datasets, nearest first: ``dataset_id``, ``name``,
         ``distance``, ``best_learner`` and ``best_metric`` (what won there and its raw metric
         value), ``top_score`` (the normalized score of the first recommendation there).
     ood_score : float
-        How far the dataset is from the knowledge base; above ``ood_threshold`` it is flagged.
+        How far the dataset is from the knowledge base: the distance to the nearest
+        knowledge-base dataset in meta-feature space; above ``ood_threshold`` it is flagged.
     ood_threshold : float
-        The threshold of ``ood_score``.
+        The threshold of ``ood_score``: the 95th percentile of the knowledge base's own
+        datasets' distances to the nearest dataset of another family (calibrated when the
+        models were trained), so about 5% of the knowledge base's datasets lie beyond it.
     is_ood : bool
         Whether the dataset is out of distribution (``ood_score > ood_threshold``).
     model_name : str
@@ -91,7 +101,13 @@ class Recommendation:
         ``value``, ``kb_median``, ``percentile`` (the share, in %, of the knowledge base's
         datasets with a smaller value), most extreme first.
     learner_probabilities : Series or None
-        The explainer's probability that each learner is the best, when it has one.
+        The probability that each learner holds the best configuration, most probable
+        first. See ``learner_probabilities_source``.
+    learner_probabilities_source : str
+        ``"ranker"``: drawn from the shown scores and their spread, so they follow the
+        ranking; ``"explainer"``: the prototype explainer's own (a separate model that
+        predicts only the winning learner; :meth:`explain` says when it disagrees with the
+        ranking); ``""`` when there are none.
     n_rows, n_features : int or None
         The shape of the data the recommendation was made for.
     random_state : int
@@ -124,6 +140,7 @@ class Recommendation:
         default_factory=lambda: pd.DataFrame(columns=["name", "value", "kb_median", "percentile"])
     )
     learner_probabilities: pd.Series | None = None
+    learner_probabilities_source: str = ""
     n_rows: int | None = None
     n_features: int | None = None
     random_state: int = 0
@@ -194,9 +211,11 @@ class Recommendation:
 
         Columns: ``rank``, ``learner``, ``params`` (dict), ``score``, ``score_low``,
         ``score_high`` (predicted normalized score and interval, see :data:`SCORE_SCALE`),
-        ``expected_metric`` (the configuration's mean raw metric value on the nearest
-        knowledge-base datasets), ``nearest_datasets`` (the three nearest datasets with their
-        distances), ``ood`` (the out-of-distribution flag) and ``config_id``.
+        ``unsure`` (the interval spans more than half the scale),
+        ``metric_on_similar_datasets`` (the configuration's mean raw metric value on the
+        nearest knowledge-base datasets, not a prediction for this dataset),
+        ``nearest_datasets`` (the three nearest datasets with their distances), ``ood`` (the
+        out-of-distribution flag) and ``config_id``.
         """
         frame = self.table.copy()
         frame["nearest_datasets"] = self.nearest_text()
@@ -227,6 +246,14 @@ class Recommendation:
             "metric": self.metric,
             "model": self.model_name,
             "score_source": self.score_source,
+            "ordered_by": self.order_text(),
+            "uncertainty": self.uncertainty_text(),
+            "learner_probabilities": (
+                {str(k): clean(v) for k, v in self.learner_probabilities.items()}
+                if self.learner_probabilities is not None
+                else None
+            ),
+            "learner_probabilities_source": self.learner_probabilities_source or None,
             "ood": bool(self.is_ood),
             "ood_score": clean(self.ood_score),
             "ood_threshold": clean(self.ood_threshold),
@@ -256,40 +283,40 @@ class Recommendation:
         )
         lines = [
             f"Recommendations for a {self.task} dataset{shape}, metric {self.metric}, "
-            f"ranked by the '{self.model_name}' meta-model.",
+            f"from the '{self.model_name}' meta-model.",
         ]
         if self.score_source == "model":
             lines.append(SCORE_SCALE)
         elif self.score_source == "neighbours":
             lines.append(
-                SCORE_SCALE + f" The '{self.model_name}' model only orders configurations, so "
-                "each score is the configuration's mean normalized score on the nearest "
-                "datasets and the interval reflects their spread."
+                SCORE_SCALE + " The interval reflects the spread of the score over the "
+                "nearest datasets."
             )
         else:
             lines.append(
                 f"The '{self.model_name}' model only orders configurations and no knowledge "
                 "base is available to estimate scores: the scores are unknown (NaN)."
             )
+        lines.append(self.order_text())
         lines.append("")
         for _, row in self.table.head(n).iterrows():
-            expected = (
-                f"; {self.metric} {_fmt(row['expected_metric'])} on the nearest datasets"
-                if math.isfinite(float(row["expected_metric"]))
+            similar = (
+                f"; mean {self.metric} {_fmt(row['metric_on_similar_datasets'])} on the nearest "
+                "datasets (not a prediction for this one)"
+                if math.isfinite(float(row["metric_on_similar_datasets"]))
                 else ""
             )
+            unsure = " (unsure)" if bool(row.get("unsure", False)) else ""
             lines.append(
                 f"{int(row['rank'])}. {row['learner']}({_params_text(dict(row['params']))}): "
-                f"predicted {_fmt(row['score'])} [{_fmt(row['score_low'])}, "
-                f"{_fmt(row['score_high'])}]{expected}"
+                f"{'predicted' if self.score_source == 'model' else 'score'} "
+                f"{_fmt(row['score'])} [{_fmt(row['score_low'])}, "
+                f"{_fmt(row['score_high'])}]{unsure}{similar}"
             )
-        if self.learner_probabilities is not None and len(self.learner_probabilities):
-            probs = self.learner_probabilities.sort_values(ascending=False).head(3)
-            lines.append(
-                "The explainer's probability that each learner is the best: "
-                + ", ".join(f"{k} {v:.0%}" for k, v in probs.items())
-                + "."
-            )
+        words = self.uncertainty_text()
+        if words:
+            lines.append(words)
+        lines += self._probability_lines()
         if len(self.neighbours):
             lines += ["", "Nearest datasets of the knowledge base (smaller distance = more alike):"]
             for _, r in self.neighbours.iterrows():
@@ -315,19 +342,82 @@ class Recommendation:
                     f"{_fmt(r['kb_median'], 4)}; {percentile_words(float(r['percentile']))})"
                 )
         lines.append("")
-        if self.is_ood:
-            lines.append(
-                f"WARNING: this dataset is out of distribution (score {_fmt(self.ood_score)} > "
-                f"threshold {_fmt(self.ood_threshold)}): it is unlike the knowledge base's "
-                "datasets, so treat the recommendations as a starting point and validate them "
-                "(e.g. MetaClassifier(n_candidates=5))."
-            )
-        else:
-            lines.append(
-                f"In distribution (out-of-distribution score {_fmt(self.ood_score)}, threshold "
-                f"{_fmt(self.ood_threshold)})."
-            )
+        lines.append(self.ood_text())
         return "\n".join(lines)
+
+    def order_text(self) -> str:
+        """What orders the list, in words."""
+        if self.score_source == "model":
+            return f"Ordered by the score the '{self.model_name}' meta-model predicts."
+        if self.score_source == "neighbours":
+            return (
+                "Ordered by the score: each configuration's mean normalized score on the "
+                f"nearest datasets (the '{self.model_name}' model gives no scores of its own)."
+            )
+        return f"Ordered by the '{self.model_name}' model (no scores are available)."
+
+    def uncertainty_text(self) -> str:
+        """Where the scores cannot tell configurations apart, in words ("" if nowhere)."""
+        table = self.table
+        if not len(table) or "unsure" not in table or table["score_low"].isna().all():
+            return ""
+        n_unsure = int(table["unsure"].sum())
+        parts = []
+        if n_unsure:
+            which = "all" if n_unsure == len(table) else f"{n_unsure} of the {len(table)}"
+            parts.append(
+                f"The model is unsure about {which} recommendations: their intervals span "
+                "more than half the score scale, so how well they will do is not known."
+            )
+        low0 = float(table["score_low"].iloc[0])
+        tied = int((table["score_high"].iloc[1:] >= low0).sum()) if len(table) > 1 else 0
+        if tied and math.isfinite(low0):
+            parts.append(
+                f"{tied} of the other {len(table) - 1} intervals overlap that of #1: the order "
+                "among them is uncertain; try several."
+            )
+        return " ".join(parts)
+
+    def _probability_lines(self) -> list[str]:
+        probs = self.learner_probabilities
+        if probs is None or not len(probs):
+            return []
+        top = probs.sort_values(ascending=False, kind="stable").head(3)
+        text = ", ".join(f"{k} {v:.0%}" for k, v in top.items())
+        if self.learner_probabilities_source == "ranker":
+            return [
+                "Probability that each learner's best configuration is the best, from the "
+                f"scores and their intervals above: {text}."
+            ]
+        first = str(self.table["learner"].iloc[0]) if len(self.table) else ""
+        line = (
+            "The prototype explainer's probability that each learner is the best (a separate "
+            f"model that looks only at which learner won on similar datasets): {text}."
+        )
+        if first and str(top.index[0]) != first:
+            line += (
+                f" It disagrees with the ranking's first choice ({first}): the ranker scores "
+                "every configuration, the explainer only which learner's best configuration "
+                "won; the order above is the ranker's."
+            )
+        return [line]
+
+    def ood_text(self) -> str:
+        """The out-of-distribution verdict with its numbers, in words."""
+        if not math.isfinite(self.ood_score):
+            return "Out-of-distribution check unavailable (no knowledge base to compare with)."
+        distance = (
+            f"distance to the nearest knowledge-base dataset {_fmt(self.ood_score)}; threshold "
+            f"{_fmt(self.ood_threshold)}, which 95% of the knowledge base's datasets stay under "
+            "when compared with the other families"
+        )
+        if self.is_ood:
+            return (
+                f"WARNING: this dataset is out of distribution ({distance}). It is unlike the "
+                "knowledge base's datasets, so treat the recommendations as a starting point "
+                "and validate them (e.g. MetaClassifier(n_candidates=5))."
+            )
+        return f"In distribution ({distance})."
 
     def plot(self, ax: Any = None) -> Any:
         """Draw the predicted scores with their intervals and the neighbours' distances.
@@ -372,6 +462,14 @@ class Recommendation:
             yy = np.arange(len(nb))[::-1]
             axes[1].barh(yy, nb["distance"].to_numpy(dtype=float), color="C1")
             axes[1].set_yticks(yy, [str(n) for n in nb["name"]])
+            if math.isfinite(self.ood_threshold):
+                axes[1].axvline(
+                    self.ood_threshold,
+                    color="C3",
+                    linestyle="--",
+                    label=f"out-of-distribution threshold ({self.ood_threshold:.3g})",
+                )
+                axes[1].legend(loc="lower right", fontsize="small")
             axes[1].set_xlabel("distance (smaller = more alike)")
             axes[1].set_title("Nearest knowledge-base datasets")
         fig.tight_layout()

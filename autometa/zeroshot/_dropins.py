@@ -3,11 +3,13 @@ recommendation.
 
 One class per learner of the registry, generated at import, so adding a learner adds its
 drop-in. Each class has the constructor signature of the scikit-learn class it stands for
-(every parameter keyword-only, defaulting to :data:`RECOMMENDED`) plus ``meta_model`` and
-``meta_kb``. In ``fit``: the meta-features of the data, the best configuration of that
-learner according to the meta-model, then the parameters the user set override it; the
-parameters neither set nor searched keep the registry's fixed values (e.g. ``n_jobs=1``,
-``max_iter=1000``) and otherwise scikit-learn's defaults. ``random_state`` defaults to 0.
+(every parameter keyword-only) plus ``meta_model`` and ``meta_kb``. The hyperparameters the
+meta-model searches default to :data:`RECOMMENDED`; the others default to the registry's
+fixed values (e.g. ``n_jobs=1``, ``max_iter=1000``), otherwise scikit-learn's defaults, and
+``random_state`` to 0. So ``get_params()`` returns what the user passed (or a real default);
+the recommended values live in the fitted attributes ``recommended_params_`` and
+``model_.get_params()``. In ``fit``: the meta-features of the data, the best configuration
+of that learner according to the meta-model, then the parameters the user set override it.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ class ZeroShotMixin(MetaEstimatorMixin):
 
     _learner: ClassVar[str] = ""
     _sklearn_params: ClassVar[tuple[str, ...]] = ()
+    _searched: ClassVar[tuple[str, ...]] = ()
+    _defaults: ClassVar[dict[str, Any]] = {}
 
     def _prefit_has(self, attr: str) -> bool:
         from autometa.learners import get_learner
@@ -60,12 +64,18 @@ class ZeroShotMixin(MetaEstimatorMixin):
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def user_params(self) -> dict[str, Any]:
-        """The scikit-learn parameters set by the user (not :data:`RECOMMENDED`)."""
-        return {
-            k: getattr(self, k)
-            for k in self._sklearn_params
-            if not _is_recommended(getattr(self, k))
-        }
+        """The scikit-learn parameters that override the recommended configuration: the
+        searched ones set by the user (not :data:`RECOMMENDED`) and the others that differ
+        from the drop-in's default."""
+        out = {}
+        for k in self._sklearn_params:
+            value = getattr(self, k)
+            if _is_recommended(value):
+                continue
+            if k not in self._searched and _same(value, self._defaults.get(k, RECOMMENDED)):
+                continue
+            out[k] = value
+        return out
 
     def fit(self, X: Any, y: Any) -> Any:
         """Recommend this learner's hyperparameters for ``(X, y)``, apply the parameters set
@@ -79,7 +89,7 @@ class ZeroShotMixin(MetaEstimatorMixin):
 
         X, y = self._check_Xy(X, y)
         user = self.user_params()
-        rs = user.get("random_state", 0)
+        rs = getattr(self, "random_state", 0)
         seed = rs if isinstance(rs, int) and not isinstance(rs, bool) else 0
         try:
             rec = self._recommend(
@@ -119,7 +129,17 @@ class ZeroShotMixin(MetaEstimatorMixin):
         return self
 
 
-def _make_init(names: tuple[str, ...]) -> Any:
+def _same(a: Any, b: Any) -> bool:
+    """Whether ``a`` is the default ``b`` (identity, or equal values of the same type)."""
+    if a is b:
+        return True
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except Exception:
+        return False
+
+
+def _make_init(names: tuple[str, ...], defaults: dict[str, Any]) -> Any:
     allowed = frozenset(names) | frozenset(_META_PARAMS)
 
     def __init__(self: Any, **kwargs: Any) -> None:
@@ -130,13 +150,13 @@ def _make_init(names: tuple[str, ...]) -> Any:
                 f"{unknown[0]!r}"
             )
         for name in names:
-            setattr(self, name, kwargs.get(name, RECOMMENDED))
+            setattr(self, name, kwargs.get(name, defaults[name]))
         self.meta_model = kwargs.get("meta_model")
         self.meta_kb = kwargs.get("meta_kb")
 
     params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
     params += [
-        inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=RECOMMENDED) for n in names
+        inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=defaults[n]) for n in names
     ]
     params += [
         inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=None) for n in _META_PARAMS
@@ -156,15 +176,32 @@ def make_dropin(learner_name: str, module: str = "autometa.zeroshot") -> type:
         for p in inspect.signature(sk_class.__init__).parameters.values()
         if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     )
+    sk_defaults = {
+        p.name: p.default
+        for p in inspect.signature(sk_class.__init__).parameters.values()
+        if p.name in names
+    }
+    searched = tuple(learner.param_names)
+    defaults: dict[str, Any] = {}
+    for name in names:
+        if name in searched:
+            defaults[name] = RECOMMENDED
+        elif name == "random_state":
+            defaults[name] = 0
+        elif name in learner.fixed:
+            defaults[name] = learner.fixed[name]
+        else:
+            defaults[name] = sk_defaults[name]
     mixin = ClassifierMixin if learner.task == "classification" else RegressorMixin
     doc = f"""Zero-shot :class:`{learner.estimator}`: unset parameters come from the recommendation.
 
-    Takes every parameter of scikit-learn's ``{sk_class.__name__}`` (keyword-only); each
-    defaults to ``"recommended"``: in ``fit``, the meta-model's best configuration of
-    ``{learner.name}`` for the data gives the searched hyperparameters
-    ({", ".join(learner.param_names)}), the parameters you set win, and the rest keep the
-    registry's fixed values or scikit-learn's defaults (``random_state`` defaults to 0). The
-    data go through the registry's preprocessing (raw DataFrames welcome).
+    Takes every parameter of scikit-learn's ``{sk_class.__name__}`` (keyword-only). The
+    searched hyperparameters ({", ".join(learner.param_names)}) default to ``"recommended"``:
+    in ``fit``, the meta-model's best configuration of ``{learner.name}`` for the data gives
+    them, unless you set them. The other parameters default to the registry's fixed values
+    or scikit-learn's defaults (``random_state`` to 0). ``get_params()`` returns these
+    values; the recommended ones are in ``recommended_params_``. The data go through the
+    registry's preprocessing (raw DataFrames welcome).
 
     Parameters
     ----------
@@ -197,7 +234,9 @@ def make_dropin(learner_name: str, module: str = "autometa.zeroshot") -> type:
         learner.name,
         (mixin, ZeroShotMixin),
         {
-            "__init__": _make_init(names),
+            "__init__": _make_init(names, defaults),
+            "_searched": searched,
+            "_defaults": defaults,
             "__doc__": doc,
             "__module__": module,
             "__qualname__": learner.name,

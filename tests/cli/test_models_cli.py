@@ -49,7 +49,15 @@ def test_train_writes_models_and_index(kb_path, tmp_path, capsys):
     assert model.random_state == 3 and model.task_ == "classification"
     explainer = load_default_model("classification", "explainer", path=out)
     assert explainer.name == "prototypes"
-    assert "fitted in" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "fitted in" in printed
+    # the explainer's out-of-distribution threshold is calibrated by `models train` and
+    # stored in its JSON metadata (issue 12)
+    meta = json.loads((out / entry["models"]["prototypes"] / "model.json").read_text())
+    threshold = meta["state"]["space"]["ood_threshold"]
+    assert threshold == pytest.approx(explainer.ood_threshold_) and threshold > 0
+    assert f"out-of-distribution threshold {threshold:.4g}: " in printed
+    assert "knowledge-base datasets lie beyond it (leave one family out)" in printed
 
 
 def test_unknown_model_name_is_an_error(kb_path, tmp_path, capsys):

