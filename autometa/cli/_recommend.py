@@ -67,10 +67,24 @@ def _num(v: Any, digits: int = 3) -> str:
     return "-" if v is None or not math.isfinite(float(v)) else f"{float(v):.{digits}f}"
 
 
+def _seconds(v: Any) -> str:
+    """A predicted time, rounded as its precision deserves (a factor of about 2)."""
+    if v is None or not math.isfinite(float(v)):
+        return "-"
+    v = float(v)
+    if v < 1:
+        return "<1 s"
+    if v < 60:
+        return f"{v:.0f} s"
+    if v < 3600:
+        return f"{v / 60:.0f} min"
+    return f"{v / 3600:.1f} h"
+
+
 def _table(rec: Any) -> str:
     frame = rec.to_frame()
     similar = f"{rec.metric} on similar datasets"
-    rows = [("rank", "learner", "score", "interval", similar, "params")]
+    rows = [("rank", "learner", "score", "interval", similar, "fit time", "params")]
     for _, r in frame.iterrows():
         params = ", ".join(f"{k}={v!r}" for k, v in r["params"].items())
         interval = f"[{_num(r['score_low'], 2)}, {_num(r['score_high'], 2)}]"
@@ -81,11 +95,12 @@ def _table(rec: Any) -> str:
                 _num(r["score"]),
                 interval + (" unsure" if r["unsure"] else ""),
                 _num(r["metric_on_similar_datasets"]),
+                _seconds(r["fit_time"]),
                 params if len(params) <= 70 else params[:67] + "...",
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row[:5], widths)) + "  " + row[5] for row in rows]
+    widths = [max(len(row[i]) for row in rows) for i in range(6)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row[:6], widths)) + "  " + row[6] for row in rows]
     return "\n".join(lines)
 
 
@@ -117,8 +132,11 @@ def _reasons(rec: Any) -> str:
         + ("the list is ordered by it; " if rec.score_source != "none" else "")
         + "interval mean +/- 1.96 std (not calibrated), 'unsure' when wider than 0.5; "
         f"'{rec.metric} on similar datasets': the configuration's mean raw {rec.metric} on "
-        "the nearest datasets, not a prediction for this one"
+        "the nearest datasets, not a prediction for this one; 'fit time': predicted seconds "
+        "of one single-threaded fit on all the rows (within a factor of about 2 on the "
+        "machines it was measured on)"
     )
+    lines.append(rec.order_text())
     words = rec.uncertainty_text()
     if words:
         lines.append(words)

@@ -25,6 +25,9 @@ logger = logging.getLogger(__name__)
 
 #: Two recommendations whose predicted scores differ by less than this tie.
 TIE_TOLERANCE = 0.01
+#: A tie goes to the cheaper configuration only when the better-scored one is predicted to
+#: take longer than this many seconds and at least twice as long (the cost model's precision).
+MIN_SECONDS = 1.0
 
 _BY_KB: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
@@ -96,9 +99,11 @@ def order_by_cost(
     """``table`` (best first, with ``score``) filtered by the budget, cheaper first among ties.
 
     Rows predicted to take longer than ``time_budget`` to fit are dropped (if every row is,
-    the cheapest is kept, with a warning). Then, repeatedly, among the remaining rows whose
-    score is within ``tolerance`` of the best remaining score, the one predicted to fit
-    fastest comes next (a row without a predicted time counts as the slowest). Rows without
+    the cheapest is kept, with a warning). Then, repeatedly, the best-scored remaining row
+    comes next, unless a row whose score is within ``tolerance`` of it is predicted to fit
+    at least twice as fast and the best-scored one to take more than :data:`MIN_SECONDS`:
+    then the fastest of those tied comes next (a row without a predicted time counts as the
+    slowest). Rows without
     a score come last, in their order; without any predicted time the order is unchanged.
     """
     table = table.assign(fit_time=fit_time.to_numpy(dtype=np.float64))
@@ -128,9 +133,14 @@ def order_by_cost(
         if not np.isfinite(scores).any():
             order.extend(remaining)
             break
-        best = np.nanmax(scores)
-        tied = [i for i in remaining if np.isfinite(score[i]) and score[i] >= best - tolerance]
+        top = remaining[int(np.nanargmax(scores))]
+        tied = [
+            i for i in remaining if np.isfinite(score[i]) and score[i] >= score[top] - tolerance
+        ]
         pick = min(tied, key=lambda i: (cost[i] if math.isfinite(cost[i]) else math.inf, i))
+        slow = cost[top] if math.isfinite(cost[top]) else math.inf
+        if not slow > max(MIN_SECONDS, 2.0 * cost[pick]):
+            pick = top
         order.append(pick)
         remaining.remove(pick)
     return table.iloc[order].reset_index(drop=True)

@@ -66,6 +66,7 @@ from autometa._exceptions import (
     OutOfDistributionWarning,
     ParameterError,
 )
+from autometa.recommend._cost import check_budget, cost_model_for, order_by_cost
 from autometa.recommend._recommendation import Recommendation
 
 __all__ = ["recommend", "infer_task", "recommend_from_metafeatures"]
@@ -296,6 +297,8 @@ class _Resolved:
     state: _KBState | None
     metric: str
     model_name: str
+    models_dir: Path | None = None  # where the cost model is looked for
+    kb: Any = None  # the knowledge base a cost model is fitted on otherwise
 
 
 def _model_metric(model: Any, metric: str | None, owner: str) -> str:
@@ -331,7 +334,12 @@ def resolve(
     task: str, metric: str | None, kb: Any, model: Any, owner: str = "recommend"
 ) -> _Resolved:
     """Find the ranker, the explainer and the knowledge-base state (see the module doc)."""
-    from autometa.models import MetaModel, load_default_model, load_models_index
+    from autometa.models import (
+        MetaModel,
+        default_models_dir,
+        load_default_model,
+        load_models_index,
+    )
 
     if model is None and kb is None:
         index = load_models_index()  # raises ModelError when nothing is shipped
@@ -344,15 +352,22 @@ def resolve(
                 logger.info("no shipped explainer: %s", exc)
                 explainer = None
             metric = _model_metric(ranker, metric, owner)
-            state = _state_or_none(_resolve_kb(None, required=False), task, metric)
-            return _Resolved(ranker, explainer, state, metric, ranker.name)
+            default_kb = _resolve_kb(None, required=False)
+            state = _state_or_none(default_kb, task, metric)
+            return _Resolved(
+                ranker, explainer, state, metric, ranker.name, default_models_dir(), default_kb
+            )
         kb = _resolve_kb(None, required=True)
     if model is None:
         from autometa.kb import DEFAULT_METRIC
 
         metric = metric or DEFAULT_METRIC[task]
-        state = _kb_state(_resolve_kb(kb, required=True), task, metric)
-        return _Resolved(state.index, None, state, metric, f"{state.index.name} (on the fly)")
+        kb = _resolve_kb(kb, required=True)
+        state = _kb_state(kb, task, metric)
+        return _Resolved(
+            state.index, None, state, metric, f"{state.index.name} (on the fly)", None, kb
+        )
+    root: Path | None = None
     if isinstance(model, (str, Path)):
         root = Path(model)
         ranker = load_default_model(task, "ranker", root)
@@ -376,8 +391,9 @@ def resolve(
     metric = _model_metric(ranker, metric, owner)
     if explainer is None and hasattr(ranker, "neighbours") and hasattr(ranker, "ood_distance"):
         explainer = ranker
-    state = _state_or_none(_resolve_kb(kb, required=kb is not None), task, metric)
-    return _Resolved(ranker, explainer, state, metric, ranker.name)
+    kb = _resolve_kb(kb, required=kb is not None)
+    state = _state_or_none(kb, task, metric)
+    return _Resolved(ranker, explainer, state, metric, ranker.name, root, kb)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -510,11 +526,14 @@ def recommend_from_metafeatures(
     owner: str = "recommend",
     warn_ood: bool = True,
     stacklevel: int = 2,
+    time_budget: float | None = None,
 ) -> Recommendation:
     """A :class:`Recommendation` from already computed meta-features.
 
     The parameters are those of :func:`recommend` (``task`` must be given); it is what the
-    estimators use after computing the meta-features themselves.
+    estimators use after computing the meta-features themselves. ``n_rows`` and
+    ``n_features`` (default: the meta-features' ``general.n_instances`` and
+    ``general.n_features``) are the data the predicted fit times are for.
     """
     _check_task(task, owner)
     if task == "auto":
@@ -522,6 +541,7 @@ def recommend_from_metafeatures(
     top_k = check_top_k(top_k, owner)
     metric = check_metric(metric, task, owner)
     learners = check_learners(learners, task, owner)
+    time_budget = check_budget(time_budget, owner)
     res = resolve(task, metric, kb, model, owner)
     mf = pd.Series(meta_features, dtype=float)
 
@@ -587,6 +607,7 @@ def recommend_from_metafeatures(
     probabilities, prob_source = _ranker_learner_probabilities(
         score, spread, candidates, score_source, random_state
     )
+    fit_time, candidates = _by_cost(res, mf, params, candidates, score, time_budget, owner)
     candidates = candidates[:top_k]
 
     rows = []
@@ -607,6 +628,7 @@ def recommend_from_metafeatures(
                 "unsure": bool(math.isfinite(s) and high - low > UNSURE_WIDTH),
                 "metric_on_similar_datasets": float(nb_raw[cid]),
                 "neighbour_score": float(nb_score[cid]),
+                "fit_time": float(fit_time.get(cid, np.nan)),
             }
         )
     table = pd.DataFrame(rows)
@@ -667,7 +689,59 @@ def recommend_from_metafeatures(
         n_rows=n_rows,
         n_features=n_features,
         random_state=random_state,
+        time_budget=time_budget,
+        cost_ordered=bool(fit_time.notna().any()),
     )
+
+
+def _by_cost(
+    res: _Resolved,
+    mf: pd.Series,
+    params: Mapping[str, str],
+    candidates: list[str],
+    score: pd.Series,
+    time_budget: float | None,
+    owner: str,
+) -> tuple[pd.Series, list[str]]:
+    """Predicted fit times of ``candidates`` on the data, and their order by cost.
+
+    The cost model predicts the seconds of one fit on all the data (``general.n_instances``
+    rows, ``general.n_features`` features, ``general.n_classes`` classes); see
+    :func:`autometa.recommend._cost.order_by_cost` for the order. Without a cost model the
+    times are NaN and the order is unchanged (a budget is then an error).
+    """
+    cost = cost_model_for(res.models_dir, res.kb)
+    if cost is None:
+        if time_budget is not None:
+            raise ModelError(
+                f"The 'time_budget' of {owner} needs a cost model, and neither the meta-models "
+                "nor the knowledge base provide one (runs without data sizes). Retrain the "
+                "models with `autometa models train`, or leave time_budget=None."
+            )
+        return pd.Series(np.nan, index=candidates), candidates
+    n = float(mf.get("general.n_instances", np.nan))
+    d = float(mf.get("general.n_features", np.nan))
+    c = float(mf.get("general.n_classes", 0.0))
+    if not (math.isfinite(n) and math.isfinite(d)):
+        return pd.Series(np.nan, index=candidates), candidates
+    frame = pd.DataFrame(
+        {
+            "learner": [cid.rsplit("-", 1)[0] for cid in candidates],
+            "params": [params[cid] for cid in candidates],
+        },
+        index=candidates,
+    )
+    fit_time = cost.predict(frame, n_rows=n, n_features=d, n_classes=c if math.isfinite(c) else 0)
+    table = pd.DataFrame(
+        {"config_id": candidates, "learner": frame["learner"], "score": score[candidates]}
+    )
+    ordered = order_by_cost(
+        table.reset_index(drop=True),
+        fit_time["fit_time"].reset_index(drop=True),
+        time_budget=time_budget,
+        owner=owner,
+    )
+    return fit_time["fit_time"], list(ordered["config_id"])
 
 
 def _json_params(text: str) -> Mapping[str, Any]:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from autometa._exceptions import ParameterError
 from autometa.learners import Configuration
+from autometa.recommend._cost import TIE_TOLERANCE
 
 __all__ = ["Recommendation", "SCORE_SCALE"]
 
@@ -36,6 +37,7 @@ _FRAME_COLUMNS = (
     "score_high",
     "unsure",
     "metric_on_similar_datasets",
+    "fit_time",
     "nearest_datasets",
     "ood",
     "config_id",
@@ -68,7 +70,9 @@ class Recommendation:
     meta_features : Series
         The meta-features of the dataset (NaN where undefined).
     table : DataFrame
-        One row per recommended configuration, best first: ``rank`` (1-based),
+        One row per recommended configuration, best first: ``fit_time`` (the predicted
+        seconds of one single-threaded fit on all ``n_rows`` rows, from the cost model; NaN
+        without one), ``rank`` (1-based),
         ``config_id``, ``learner``, ``params`` (dict), ``score`` (predicted normalized score),
         ``score_std``, ``score_low``, ``score_high`` (the interval), ``unsure`` (the
         interval is wider than half the score scale: the model cannot tell how good this
@@ -110,6 +114,10 @@ class Recommendation:
         ranking); ``""`` when there are none.
     n_rows, n_features : int or None
         The shape of the data the recommendation was made for.
+    time_budget : float or None
+        Recommendations predicted to take longer to fit were left out.
+    cost_ordered : bool
+        Whether predicted fit times broke near-ties of the score (cheaper first).
     random_state : int
         The seed given to the pipelines built by :meth:`pipeline`.
 
@@ -144,6 +152,8 @@ class Recommendation:
     n_rows: int | None = None
     n_features: int | None = None
     random_state: int = 0
+    time_budget: float | None = None
+    cost_ordered: bool = False
 
     # -- sequence protocol --------------------------------------------------------------------
     def __len__(self) -> int:
@@ -214,8 +224,9 @@ class Recommendation:
         ``unsure`` (the interval spans more than half the scale),
         ``metric_on_similar_datasets`` (the configuration's mean raw metric value on the
         nearest knowledge-base datasets, not a prediction for this dataset),
-        ``nearest_datasets`` (the three nearest datasets with their distances), ``ood`` (the
-        out-of-distribution flag) and ``config_id``.
+        ``fit_time`` (predicted seconds of one fit on all the data, single-threaded; NaN
+        without a cost model), ``nearest_datasets`` (the three nearest datasets with their
+        distances), ``ood`` (the out-of-distribution flag) and ``config_id``.
         """
         frame = self.table.copy()
         frame["nearest_datasets"] = self.nearest_text()
@@ -348,13 +359,22 @@ class Recommendation:
     def order_text(self) -> str:
         """What orders the list, in words."""
         if self.score_source == "model":
-            return f"Ordered by the score the '{self.model_name}' meta-model predicts."
-        if self.score_source == "neighbours":
-            return (
+            text = f"Ordered by the score the '{self.model_name}' meta-model predicts"
+        elif self.score_source == "neighbours":
+            text = (
                 "Ordered by the score: each configuration's mean normalized score on the "
-                f"nearest datasets (the '{self.model_name}' model gives no scores of its own)."
+                f"nearest datasets (the '{self.model_name}' model gives no scores of its own)"
             )
-        return f"Ordered by the '{self.model_name}' model (no scores are available)."
+        else:
+            return f"Ordered by the '{self.model_name}' model (no scores are available)."
+        if self.cost_ordered:
+            text += (
+                f"; of scores within {TIE_TOLERANCE} of each other, one predicted to fit at "
+                "least twice as fast goes first when the other takes over a second"
+            )
+        if self.time_budget is not None:
+            text += f"; only those predicted to fit within {self.time_budget:g} s"
+        return text + "."
 
     def uncertainty_text(self) -> str:
         """Where the scores cannot tell configurations apart, in words ("" if nowhere)."""
@@ -385,10 +405,22 @@ class Recommendation:
         top = probs.sort_values(ascending=False, kind="stable").head(3)
         text = ", ".join(f"{k} {v:.0%}" for k, v in top.items())
         if self.learner_probabilities_source == "ranker":
-            return [
+            line = (
                 "Probability that each learner's best configuration is the best, from the "
                 f"scores and their intervals above: {text}."
-            ]
+            )
+            if len(self.table) and self.cost_ordered:
+                first = self.table.iloc[0]
+                best = self.table.loc[self.table["score"].idxmax()]
+                if str(first["learner"]) != str(best["learner"]):
+                    line += (
+                        f" {first['learner']} comes first although {best['learner']} scores "
+                        f"{float(best['score']) - float(first['score']):.3f} higher: within "
+                        f"{TIE_TOLERANCE}, the configuration predicted to fit faster goes "
+                        f"first ({_fmt(float(first['fit_time']), 2)} s against "
+                        f"{_fmt(float(best['fit_time']), 2)} s)."
+                    )
+            return [line]
         first = str(self.table["learner"].iloc[0]) if len(self.table) else ""
         line = (
             "The prototype explainer's probability that each learner is the best (a separate "

@@ -29,6 +29,14 @@ def test_among_tied_scores_the_cheaper_comes_first():
     assert out["fit_time"].tolist() == [1.0, 30.0, 0.1, 5.0]
 
 
+def test_small_or_similar_times_do_not_reorder_ties():
+    table = _table([0.95, 0.945, 0.94])
+    out = order_by_cost(table, pd.Series([0.3, 0.05, 0.01]), time_budget=None)
+    assert out["learner"].tolist() == ["L0", "L1", "L2"]  # all under a second
+    out = order_by_cost(table, pd.Series([30.0, 20.0, np.nan]), time_budget=None)
+    assert out["learner"].tolist() == ["L0", "L1", "L2"]  # not twice as fast
+
+
 def test_a_clearly_better_recommendation_stays_first_however_slow():
     out = order_by_cost(_table([0.95, 0.80]), pd.Series([300.0, 0.1]), time_budget=None)
     assert out["learner"].tolist() == ["L0", "L1"]
