@@ -60,6 +60,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=0,
         help="seed of the meta-features and of the recommended pipelines (default: 0)",
     )
+    p.add_argument(
+        "--time-budget",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="recommend only configurations predicted to fit on all the rows within SECONDS "
+        "(single-threaded; default: no limit)",
+    )
     p.set_defaults(func=_recommend)
 
 
@@ -166,6 +174,7 @@ def _recommend(args: argparse.Namespace) -> int:
             kb=args.kb,
             model=args.model,
             random_state=args.random_state,
+            time_budget=args.time_budget,
         )
     for w in caught:
         if not issubclass(w.category, OutOfDistributionWarning):

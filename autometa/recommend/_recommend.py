@@ -797,6 +797,7 @@ def recommend(
     kb: Any = None,
     model: Any = None,
     random_state: int = 0,
+    time_budget: float | None = None,
 ) -> Recommendation:
     """Recommend learners and hyperparameters for a dataset, best first, with the reasons.
 
@@ -825,6 +826,10 @@ def recommend(
         A fitted meta-model, or a models directory, instead of the shipped default.
     random_state : int, default=0
         Seed of the meta-features and of the pipelines built from the recommendation.
+    time_budget : float, optional
+        Seconds: only configurations predicted to fit on all the data within it are
+        recommended (the cost model's prediction, single-threaded; within a factor of
+        about 2). None: no limit.
 
     Returns
     -------
@@ -888,4 +893,5 @@ def recommend(
         n_rows=int(n_rows),
         n_features=int(n_features),
         stacklevel=3,
+        time_budget=time_budget,
     )

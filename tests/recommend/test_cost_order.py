@@ -66,3 +66,24 @@ def test_a_bad_budget_is_named(bad):
     with pytest.raises(ParameterError, match="'time_budget' parameter of X must be a number"):
         check_budget(bad, "X")
     assert check_budget(None, "X") is None and check_budget(2, "X") == 2.0
+
+
+def test_recommend_shows_fit_times_and_respects_a_budget():
+    import warnings
+
+    from sklearn.datasets import make_classification
+
+    import autometa
+
+    X, y = make_classification(n_samples=300, n_features=8, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rec = autometa.recommend(X, y=y, top_k=500)
+        assert rec.table["fit_time"].notna().all()
+        assert (rec.table["fit_time"] > 0).all()
+        budget = float(rec.table["fit_time"].median())
+        cheap = autometa.recommend(X, y=y, top_k=500, time_budget=budget)
+    assert (cheap.table["fit_time"] <= budget).all()
+    assert len(cheap) < len(rec)
+    assert f"within {budget:g} s" in cheap.order_text()
+    assert "fit_time" in rec.to_frame().columns
