@@ -149,6 +149,24 @@ def _parse_rankers(text: str | None, names: list[str]) -> dict[str, str]:
     return rankers
 
 
+def _train_cost(kb: Any, out: Path, index: dict[str, Any]) -> None:
+    """The cost model (predicted fit times) on every run of ``kb`` with a data size."""
+    from autometa._exceptions import ModelError
+    from autometa.models._cost import CostModel
+
+    start = time.perf_counter()
+    try:
+        cost = CostModel().fit(kb)
+    except ModelError as exc:
+        print(f"no cost model: {exc}")
+        return
+    cost.save(out / "cost")
+    index["cost"] = "cost"
+    runs = sum(cost.n_runs_.values())
+    seconds = time.perf_counter() - start
+    print(f"cost model      fitted on {runs} runs in {seconds:6.1f} s -> {out / 'cost'}")
+
+
 def _train(args: argparse.Namespace) -> int:
     from autometa.kb import KnowledgeBase
     from autometa.models import TaskData, model_class
@@ -206,6 +224,7 @@ def _train(args: argparse.Namespace) -> int:
         if "maml" in names:
             entry["adaptive"] = "maml"
         index["tasks"][task] = entry
+    _train_cost(kb, out, index)
     tmp = out / "models.json.tmp"
     tmp.write_text(json.dumps(index, indent=1) + "\n")
     os.replace(tmp, out / "models.json")

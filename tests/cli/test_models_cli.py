@@ -127,3 +127,29 @@ def test_no_default_output_outside_a_checkout(kb_path, monkeypatch, capsys):
     code = main(["models", "train", "--kb", str(kb_path)])
     assert code == 1
     assert "Pass '--out DIR'" in capsys.readouterr().err
+
+
+def test_train_fits_the_cost_model_when_runs_record_their_size(kb_factory, tmp_path, capsys):
+    from autometa.kb import KnowledgeBase
+    from autometa.models._cost import CostModel
+
+    kb = kb_factory(tasks=("classification",), n_datasets=6, configs_per_learner=3)
+    sized = kb.runs.assign(n_rows_used=300, n_train_rows=200, fit_time=0.02, predict_time=0.002)
+    kb = KnowledgeBase(kb.datasets, kb.configurations, sized, kb.metafeatures, kb.manifest)
+    kb_dir = kb.save(tmp_path / "kb")
+    out = tmp_path / "models"
+    assert main(["models", "train", "--kb", str(kb_dir), "--out", str(out), "--models", "sbs"]) == 0
+    index = json.loads((out / "models.json").read_text())
+    assert index["cost"] == "cost"
+    cost = CostModel.load(out / "cost")
+    assert sum(cost.n_runs_.values()) == len(kb.runs)
+    assert "cost model      fitted on" in capsys.readouterr().out
+
+
+def test_train_without_sizes_writes_no_cost_model(kb_path, tmp_path, capsys):
+    out = tmp_path / "models"
+    assert (
+        main(["models", "train", "--kb", str(kb_path), "--out", str(out), "--models", "sbs"]) == 0
+    )
+    assert "cost" not in json.loads((out / "models.json").read_text())
+    assert "no cost model: No run with a measured fit time" in capsys.readouterr().out
