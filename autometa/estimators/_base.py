@@ -21,7 +21,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from autometa._exceptions import ParameterError
+from autometa._exceptions import DataError, ParameterError
+from autometa._validation import check_features, check_target
 
 __all__ = ["MetaEstimatorMixin", "METRIC_SCORING"]
 
@@ -93,13 +94,10 @@ class MetaEstimatorMixin(BaseEstimator):
         return X
 
     def _check_X(self, X: Any, *, reset: bool) -> Any:
+        """autometa's checks (:mod:`autometa._validation`), then scikit-learn's."""
+        X = check_features(X, type(self).__name__)
         if isinstance(X, pd.DataFrame):
             validate_data(self, X, reset=reset, skip_check_array=True)
-            if X.shape[0] < 1 or X.shape[1] < 1:
-                raise ValueError(
-                    f"Found array with {X.shape[0]} sample(s) and {X.shape[1]} feature(s) "
-                    f"(shape={X.shape}) while a minimum of 1 is required."
-                )
             return X
         X = validate_data(
             self, X, reset=reset, dtype=None, ensure_all_finite="allow-nan", accept_sparse=False
@@ -108,12 +106,11 @@ class MetaEstimatorMixin(BaseEstimator):
 
     def _check_Xy(self, X: Any, y: Any) -> tuple[Any, Any]:
         regression = self._task == "regression"
+        owner = type(self).__name__
+        X = check_features(X, owner)
+        check_target(y, owner, n_rows=int(X.shape[0]), task=self._task, allow_missing=False)
         if isinstance(X, pd.DataFrame):
-            X = self._check_X(X, reset=True)
-            if y is None:
-                raise ValueError(
-                    f"{type(self).__name__} requires y to be passed, but the target y is None."
-                )
+            validate_data(self, X, reset=True, skip_check_array=True)
             y = column_or_1d(y, warn=True)
             check_consistent_length(X, y)
             if regression:
@@ -132,6 +129,12 @@ class MetaEstimatorMixin(BaseEstimator):
             X = self._as_input(X)
         if not regression:
             check_classification_targets(y)
+            classes = np.unique(y)
+            if classes.size < 2:
+                raise DataError(
+                    f"{owner} needs at least 2 classes in y. Got one class "
+                    f"({classes.tolist()[0]!r}) instead; pass data with at least two classes."
+                )
         return X, y
 
     # -- meta-learning ------------------------------------------------------------------------

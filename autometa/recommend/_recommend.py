@@ -57,14 +57,14 @@ from autometa._exceptions import (
     OutOfDistributionWarning,
     ParameterError,
 )
+from autometa._task import MAX_CLASSES, infer_task
+from autometa._validation import check_data
 from autometa.recommend._recommendation import Recommendation
 
-__all__ = ["recommend", "infer_task", "recommend_from_metafeatures"]
+__all__ = ["recommend", "infer_task", "recommend_from_metafeatures", "MAX_CLASSES"]
 
 logger = logging.getLogger(__name__)
 
-#: Targets with at most this many distinct integer values may be classification.
-MAX_CLASSES = 20
 #: Nearest datasets reported and used for neighbour-based scores.
 N_NEIGHBOURS = 5
 #: Meta-features listed as drivers.
@@ -75,41 +75,6 @@ Z = 1.96
 
 # ---------------------------------------------------------------------------------------------
 # task, parameters
-def infer_task(y: Any) -> str:
-    """``"classification"`` or ``"regression"`` from the target ``y``.
-
-    The rule: a boolean, string, object or categorical target is classification; a numeric
-    target whose values are all whole numbers, with at most 20 distinct values and at most
-    half as many distinct values as rows, is classification; any other numeric target is
-    regression.
-
-    Examples
-    --------
-    >>> from autometa.recommend import infer_task
-    >>> infer_task([0, 1, 1, 0, 1, 0])
-    'classification'
-    >>> infer_task([0.5, 1.2, 3.3, 0.1])
-    'regression'
-    """
-    s = y if isinstance(y, pd.Series) else pd.Series(np.asarray(y).ravel())
-    dtype = s.dtype
-    if (
-        pd.api.types.is_bool_dtype(dtype)
-        or isinstance(dtype, pd.CategoricalDtype)
-        or pd.api.types.is_string_dtype(dtype)
-        or pd.api.types.is_object_dtype(dtype)
-    ):
-        return "classification"
-    values = pd.to_numeric(s, errors="coerce").dropna().to_numpy(dtype=float)
-    if values.size == 0:
-        return "regression"
-    n_unique = np.unique(values).size
-    whole = bool(np.all(np.isfinite(values)) and np.all(values == np.round(values)))
-    if whole and n_unique <= MAX_CLASSES and n_unique <= max(2, values.size // 2):
-        return "classification"
-    return "regression"
-
-
 def _check_task(task: Any, owner: str) -> None:
     from autometa.learners import TASKS
 
@@ -672,7 +637,12 @@ def recommend(
     y : array-like, optional
         The target values, when ``data`` holds only the features.
     task : {"auto", "classification", "regression"}, default="auto"
-        "auto" infers it from the target with :func:`infer_task`.
+        "auto" infers it from the target with :func:`infer_task` (the project's one rule:
+        boolean, categorical and string targets are classification; numeric targets are
+        classification when they hold at most 20 distinct whole numbers, else regression).
+        An ambiguous target (whole numbers with more than 2 distinct values) gives a
+        :class:`~autometa.TaskInferenceWarning` naming the task inferred: pass ``task`` to
+        decide.
     metric : str, optional
         A metric of the task (``autometa.kb.metrics_for(task)``); default: the model's.
     top_k : int, default=10
@@ -720,16 +690,9 @@ def recommend(
     _check_task(task, "recommend")
     check_top_k(top_k, "recommend")
     X, y_ = _split(data, target, y)
-    if isinstance(X, pd.DataFrame):
-        n_rows, n_features = X.shape
-    else:
-        arr = np.asarray(X)
-        if arr.ndim != 2:
-            raise DataError(f"The features must be 2-dimensional. Got shape {arr.shape} instead.")
-        n_rows, n_features = arr.shape
-    if n_rows == 0 or n_features == 0:
-        raise DataError(f"The data holds no data ({n_rows} rows, {n_features} features).")
-    resolved_task = infer_task(y_) if task == "auto" else task
+    X, y_ = check_data(X, y_, "recommend", task=None if task == "auto" else task, x_name="data")
+    n_rows, n_features = X.shape
+    resolved_task = infer_task(y_, owner="recommend", stacklevel=2) if task == "auto" else task
     check_metric(metric, resolved_task, "recommend")
     check_learners(learners, resolved_task, "recommend")
     if model is None and kb is None:
