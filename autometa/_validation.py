@@ -123,7 +123,8 @@ def _check_frame(X: pd.DataFrame, owner: str, name: str) -> pd.DataFrame:
                 _raise_inf(owner, name, f"column {col!r}")
         elif pd.api.types.is_complex_dtype(s.dtype):
             raise DataError(
-                f"Column {col!r} of '{name}' holds complex numbers, which {owner} cannot use. "
+                f"Complex data not supported: column {col!r} of '{name}' holds complex numbers, "
+                f"which {owner} cannot use. "
                 "Split it into real and imaginary parts (or its absolute value)."
             )
     return X
@@ -184,7 +185,7 @@ def check_features(X: Any, owner: str, *, name: str = "X") -> Any:
     if arr.ndim == 1:
         raise DataError(
             f"The '{name}' parameter of {owner} must be 2-dimensional. Got a 1-dimensional "
-            f"array of shape {arr.shape} instead; reshape it with X.reshape(-1, 1) for a "
+            f"array of shape {arr.shape} instead. Reshape your data with X.reshape(-1, 1) for a "
             "single feature or X.reshape(1, -1) for a single sample."
         )
     if arr.ndim != 2:
@@ -201,7 +202,8 @@ def check_features(X: Any, owner: str, *, name: str = "X") -> Any:
                 raise DataError(f"{problem} before passing it to {owner}.")
     elif arr.dtype.kind == "c":
         raise DataError(
-            f"The '{name}' parameter of {owner} holds complex numbers, which it cannot use. "
+            f"Complex data not supported: the '{name}' parameter of {owner} holds complex "
+            "numbers. "
             "Split them into real and imaginary parts (or their absolute values)."
         )
     elif arr.dtype.kind == "f" and np.isinf(arr).any():

@@ -173,7 +173,7 @@ def _as_frame(X: object) -> pd.DataFrame | np.ndarray:
         if arr.ndim == 1:
             raise MetaFeatureError(
                 f"The 'X' parameter of extract must be 2-dimensional. Got a 1-dimensional "
-                f"array of shape {arr.shape} instead; reshape it with X.reshape(-1, 1) for a "
+                f"array of shape {arr.shape} instead. Reshape your data with X.reshape(-1, 1) for a "
                 "single feature or X.reshape(1, -1) for a single sample."
             )
         if arr.ndim != 2:
