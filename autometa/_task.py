@@ -103,13 +103,16 @@ def infer_task(
     if summary is None:
         return "classification"
     task, n_unique = summary
-    sep = " " if parameter.startswith("-") else "="
+
+    def setting(value: str) -> str:
+        return f"{parameter} {value}" if parameter.startswith("-") else f"{parameter}={value!r}"
+
     if owner is not None and task == "classification" and n_unique > 2:
         warnings.warn(
             f"{owner} inferred task='classification' from the target: its {n_unique} distinct "
             f"values are all whole numbers (at most {MAX_CLASSES} distinct whole numbers are "
             f"read as classes). If the target is a quantity (a count, a rating, a score), "
-            f"pass {parameter}{sep}'regression'; pass {parameter}{sep}'classification' to confirm and "
+            f"pass {setting('regression')}; pass {setting('classification')} to confirm and "
             "silence this warning.",
             TaskInferenceWarning,
             stacklevel=stacklevel + 1,
