@@ -114,6 +114,7 @@ def _read_header(meta_path: Path) -> dict[str, Any]:
 def _read_arrays(path: Path, header: Mapping[str, Any]) -> dict[str, np.ndarray]:
     """The tensors of ``arrays.pt``, checked against the header's checksum (schema >= 2)."""
     import pickle
+    import warnings
     import zipfile
 
     import torch
@@ -135,7 +136,9 @@ def _read_arrays(path: Path, header: Mapping[str, Any]) -> dict[str, np.ndarray]
                 "Restore it, or retrain the model (`autometa models train`)."
             )
     try:
-        loaded = torch.load(file, weights_only=True, map_location="cpu")
+        with warnings.catch_warnings():  # torch's notes on foreign pickles: our error says it
+            warnings.filterwarnings("ignore", message=".*pickle protocol", category=UserWarning)
+            loaded = torch.load(file, weights_only=True, map_location="cpu")
     except pickle.UnpicklingError:
         raise ModelError(
             f"Refusing to load '{file}': it holds pickled Python objects, not only tensors. "

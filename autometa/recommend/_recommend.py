@@ -54,6 +54,7 @@ from autometa._exceptions import (
     DataError,
     KnowledgeBaseError,
     ModelError,
+    ModelWarning,
     OutOfDistributionWarning,
     ParameterError,
 )
@@ -286,6 +287,29 @@ def _state_or_none(kb: Any, task: str, metric: str) -> _KBState | None:
         return None
 
 
+def _load_explainer(task: str, root: Path | None, index: Mapping[str, Any]) -> Any:
+    """The explainer of a models directory; None when it has none. A listed explainer that
+    cannot be loaded is a :class:`~autometa.ModelWarning` (the ranking goes on without it:
+    nearest datasets and the out-of-distribution score then come from the knowledge base)."""
+    from autometa.models import load_default_model
+
+    entry = index.get("tasks", {}).get(task, {})
+    if not isinstance(entry, Mapping) or "explainer" not in entry:
+        logger.info("the models have no explainer for %s", task)
+        return None
+    try:
+        return load_default_model(task, "explainer", root)
+    except ModelError as exc:
+        warnings.warn(
+            f"The explainer model ('{entry.get('explainer')}', {task}) cannot be loaded: "
+            f"{exc} The recommendations are ranked as usual; their nearest datasets and "
+            "out-of-distribution score come from the knowledge base instead.",
+            ModelWarning,
+            stacklevel=4,
+        )
+        return None
+
+
 def resolve(
     task: str, metric: str | None, kb: Any, model: Any, owner: str = "recommend"
 ) -> _Resolved:
@@ -297,11 +321,7 @@ def resolve(
         shipped_metric = index.get("tasks", {}).get(task, {}).get("metric")
         if metric is None or metric == shipped_metric:
             ranker = load_default_model(task, "ranker")
-            try:
-                explainer = load_default_model(task, "explainer")
-            except ModelError as exc:
-                logger.info("no shipped explainer: %s", exc)
-                explainer = None
+            explainer = _load_explainer(task, None, index)
             metric = _model_metric(ranker, metric, owner)
             state = _state_or_none(_resolve_kb(None, required=False), task, metric)
             return _Resolved(ranker, explainer, state, metric, ranker.name)
@@ -315,11 +335,7 @@ def resolve(
     if isinstance(model, (str, Path)):
         root = Path(model)
         ranker = load_default_model(task, "ranker", root)
-        try:
-            explainer = load_default_model(task, "explainer", root)
-        except ModelError as exc:
-            logger.info("no explainer in %s: %s", root, exc)
-            explainer = None
+        explainer = _load_explainer(task, root, load_models_index(root))
     elif isinstance(model, MetaModel):
         ranker, explainer = model, None
     else:
@@ -366,7 +382,13 @@ def _neighbours(res: _Resolved, mf: pd.Series) -> tuple[pd.DataFrame, float, flo
             nb = pd.DataFrame(nb)[["dataset_id", "distance"]].reset_index(drop=True)
             return nb, score, float(threshold)
         except Exception as exc:  # a broken or mismatched explainer must not stop a ranking
-            logger.warning("the explainer failed (%s); using nearest datasets instead", exc)
+            warnings.warn(
+                f"The explainer model failed ({type(exc).__name__}: {exc}); the nearest "
+                "datasets and the out-of-distribution score come from the knowledge base "
+                "instead. Retrain the models (`autometa models train`) if this persists.",
+                ModelWarning,
+                stacklevel=4,
+            )
     if res.state is None:
         return pd.DataFrame({"dataset_id": [], "distance": []}), math.nan, math.nan
     dist = res.state.index.distances(mf).iloc[0]
