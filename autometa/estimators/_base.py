@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import numbers
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
 import numpy as np
@@ -53,6 +54,17 @@ def _estimator_has(attr: str) -> Callable[[Any], bool]:
     return check
 
 
+@contextlib.contextmanager
+def _as_data_error() -> Iterator[None]:
+    """scikit-learn's input ValueErrors as :class:`~autometa.DataError` (same message)."""
+    try:
+        yield
+    except DataError:
+        raise
+    except ValueError as exc:
+        raise DataError(str(exc)) from None
+
+
 def check_time_budget(value: Any, owner: str) -> float | None:
     if value is None:
         return None
@@ -94,14 +106,17 @@ class MetaEstimatorMixin(BaseEstimator):
         return X
 
     def _check_X(self, X: Any, *, reset: bool) -> Any:
-        """autometa's checks (:mod:`autometa._validation`), then scikit-learn's."""
+        """autometa's checks (:mod:`autometa._validation`), then scikit-learn's (their
+        ValueErrors, e.g. a feature count other than in ``fit``, become DataErrors with
+        scikit-learn's message)."""
         X = check_features(X, type(self).__name__)
-        if isinstance(X, pd.DataFrame):
-            validate_data(self, X, reset=reset, skip_check_array=True)
-            return X
-        X = validate_data(
-            self, X, reset=reset, dtype=None, ensure_all_finite="allow-nan", accept_sparse=False
-        )
+        with _as_data_error():
+            if isinstance(X, pd.DataFrame):
+                validate_data(self, X, reset=reset, skip_check_array=True)
+                return X
+            X = validate_data(
+                self, X, reset=reset, dtype=None, ensure_all_finite="allow-nan", accept_sparse=False
+            )
         return self._as_input(X)
 
     def _check_Xy(self, X: Any, y: Any) -> tuple[Any, Any]:
@@ -109,26 +124,33 @@ class MetaEstimatorMixin(BaseEstimator):
         owner = type(self).__name__
         X = check_features(X, owner)
         check_target(y, owner, n_rows=int(X.shape[0]), task=self._task, allow_missing=False)
-        if isinstance(X, pd.DataFrame):
-            validate_data(self, X, reset=True, skip_check_array=True)
-            y = column_or_1d(y, warn=True)
-            check_consistent_length(X, y)
-            if regression:
-                y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
-        else:
-            X, y = validate_data(
-                self,
-                X,
-                y,
-                reset=True,
-                dtype=None,
-                ensure_all_finite="allow-nan",
-                accept_sparse=False,
-                y_numeric=regression,
-            )
-            X = self._as_input(X)
+        with _as_data_error():
+            if isinstance(X, pd.DataFrame):
+                validate_data(self, X, reset=True, skip_check_array=True)
+                y = column_or_1d(y, warn=True)
+                check_consistent_length(X, y)
+                if regression:
+                    y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
+            else:
+                X, y = validate_data(
+                    self,
+                    X,
+                    y,
+                    reset=True,
+                    dtype=None,
+                    ensure_all_finite="allow-nan",
+                    accept_sparse=False,
+                    y_numeric=regression,
+                )
+                X = self._as_input(X)
         if not regression:
-            check_classification_targets(y)
+            try:
+                check_classification_targets(y)
+            except ValueError as exc:
+                raise DataError(
+                    f"{exc} {owner} needs class labels in y; for a numeric quantity use "
+                    "MetaRegressor (or a regressor)."
+                ) from None
             classes = np.unique(y)
             if classes.size < 2:
                 raise DataError(
