@@ -150,15 +150,18 @@ class _MetaSearch(MetaEstimatorMixin):
         return self
 
     def _fit_choice(self, X: Any, y: Any, rec: Any, choice: int, seed: int | None) -> Any:
-        """Fit recommendation ``choice``; if it cannot be fitted on this data (e.g. a
-        nearest-neighbours model with more neighbours than rows), the next ones in order,
-        with a warning. Returns the fitted pipeline and its position."""
+        """Fit recommendation ``choice``; if it cannot be fitted on this data or cannot
+        predict after (e.g. a nearest-neighbours model with more neighbours than rows), the
+        next ones in order, with a warning. Returns the fitted pipeline and its position."""
         owner = type(self).__name__
         order = [choice] + [i for i in range(len(rec)) if i != choice]
         first: Exception | None = None
         for i in order:
             try:
-                return clone(rec.pipeline(i, random_state=seed)).fit(X, y), i
+                fitted = clone(rec.pipeline(i, random_state=seed)).fit(X, y)
+                # some models fail only when they predict (k-neighbours with k > rows)
+                fitted.predict(X.iloc[:1] if isinstance(X, pd.DataFrame) else X[:1])
+                return fitted, i
             except ValueError as exc:
                 first = first or exc
                 warnings.warn(
