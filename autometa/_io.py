@@ -156,7 +156,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
         ) from None
     if frame.shape[0] == 0 or frame.shape[1] == 0:
         raise DataError(
-            f"'{path}' holds no data ({frame.shape[0]} rows, {frame.shape[1]} columns)."
+            f"'{path}' holds no data ({frame.shape[0]} rows, {frame.shape[1]} columns). Give "
+            "a file with a header row and at least one row of data."
         )
     return frame
 
