@@ -14,9 +14,11 @@ from autometa._exceptions import (
     DataError,
     KnowledgeBaseError,
     ModelError,
+    ModelWarning,
     OpenMLUnavailableError,
     OutOfDistributionWarning,
     ParameterError,
+    TaskInferenceWarning,
 )
 
 __version__ = "0.1.0"
@@ -45,10 +47,12 @@ __all__ = [
     "MetaClassifier",
     "MetaRegressor",
     "ModelError",
+    "ModelWarning",
     "OpenMLUnavailableError",
     "OutOfDistributionWarning",
     "ParameterError",
     "Recommendation",
+    "TaskInferenceWarning",
     "__version__",
     "recommend",
 ]

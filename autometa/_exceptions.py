@@ -11,10 +11,12 @@ __all__ = [
     "DataError",
     "KnowledgeBaseError",
     "ModelError",
+    "ModelWarning",
     "NotFittedError",
     "OpenMLUnavailableError",
     "OutOfDistributionWarning",
     "ParameterError",
+    "TaskInferenceWarning",
 ]
 
 
@@ -49,3 +51,13 @@ class OpenMLUnavailableError(AutometaError, ConnectionError):
 class OutOfDistributionWarning(UserWarning):
     """The dataset is unlike every dataset of the knowledge base: recommendations for it are
     extrapolations and less reliable than usual."""
+
+
+class TaskInferenceWarning(UserWarning):
+    """The task was inferred from an ambiguous target (whole numbers with few distinct
+    values: classes or a quantity?). Pass ``task=`` to say which, and to silence it."""
+
+
+class ModelWarning(UserWarning):
+    """A part of the meta-models that is not needed to rank (e.g. the explainer) is missing
+    or damaged; the result is produced without it."""

@@ -1,7 +1,20 @@
-"""Reading tables from files: CSV, TSV and parquet, compressed or not."""
+"""Reading tables from files: CSV, TSV and parquet, compressed or not.
+
+Delimited text is checked before pandas parses it: every record must have as many fields
+as the header (pandas would otherwise use the extra fields of a ragged file as the index
+and shift the columns silently, or fill short rows with missing values). A ragged file is
+a :class:`~autometa.DataError` naming the first bad line.
+"""
 
 from __future__ import annotations
 
+import bz2
+import csv
+import gzip
+import io
+import lzma
+import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +32,86 @@ def _base_suffix(path: Path) -> str:
     while suffixes and suffixes[-1] in _COMPRESSIONS:
         suffixes.pop()
     return suffixes[-1] if suffixes else ""
+
+
+_SNIFF_BYTES = 1 << 16
+
+
+def _open_text(path: Path) -> io.TextIOBase | None:
+    """A text stream of the (decompressed) file, or None for a compression we cannot open."""
+    suffix = path.suffix.lower()
+    if suffix == ".gz":
+        return io.TextIOWrapper(
+            gzip.open(path, "rb"), encoding="utf-8", errors="replace", newline=""
+        )
+    if suffix == ".bz2":
+        return io.TextIOWrapper(
+            bz2.open(path, "rb"), encoding="utf-8", errors="replace", newline=""
+        )
+    if suffix == ".xz":
+        return io.TextIOWrapper(
+            lzma.open(path, "rb"), encoding="utf-8", errors="replace", newline=""
+        )
+    if suffix == ".zip":
+        archive = zipfile.ZipFile(path)
+        names = archive.namelist()
+        if len(names) != 1:
+            return None
+        return io.TextIOWrapper(
+            archive.open(names[0]), encoding="utf-8", errors="replace", newline=""
+        )
+    if suffix in _COMPRESSIONS:
+        return None
+    return open(path, encoding="utf-8", errors="replace", newline="")
+
+
+def _sniff_delimiter(sample: str) -> str:
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def _records(stream: io.TextIOBase, delimiter: str) -> Iterator[tuple[int, int]]:
+    """``(line number, number of fields)`` of each non-blank record."""
+    reader = csv.reader(stream, delimiter=delimiter)
+    for row in reader:
+        if row and any(field.strip() for field in row):
+            yield reader.line_num, len(row)
+
+
+def _check_fields(path: Path, delimiter: str | None) -> str | None:
+    """Raise DataError at the first record whose field count differs from the header's.
+    Returns the delimiter found (None when the file could not be scanned)."""
+    try:
+        stream = _open_text(path)
+    except (OSError, zipfile.BadZipFile, EOFError, lzma.LZMAError):
+        return None  # pandas reports the unreadable file
+    if stream is None:
+        return None
+    try:
+        with stream:
+            if delimiter is None:
+                sample = stream.read(_SNIFF_BYTES)
+                delimiter = _sniff_delimiter(sample)
+                stream.seek(0)
+            records = _records(stream, delimiter)
+            header = next(records, None)
+            if header is None:
+                return delimiter
+            n_fields = header[1]
+            for line, n in records:
+                if n != n_fields:
+                    shown = "tab" if delimiter == "\t" else repr(delimiter)
+                    raise DataError(
+                        f"Cannot read '{path}': line {line} has {n} fields but the header "
+                        f"(line {header[0]}) has {n_fields} (delimiter {shown}). Fix that line "
+                        "(a stray delimiter, or an unquoted field holding the delimiter), so "
+                        "that every row has one value per column."
+                    )
+    except (OSError, EOFError, lzma.LZMAError, csv.Error, UnicodeError):
+        return None  # pandas reports the unreadable file
+    return delimiter
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -39,10 +132,15 @@ def read_table(path: str | Path) -> pd.DataFrame:
         if kind in (".parquet", ".pq"):
             frame = pd.read_parquet(path)
         elif kind in (".tsv", ".tab"):
+            _check_fields(path, "\t")
             frame = pd.read_csv(path, sep="\t")
         elif kind in (".csv", ".txt", ""):
-            # sep=None sniffs the delimiter (comma, semicolon, tab) with the python engine.
-            frame = pd.read_csv(path, sep=None, engine="python")
+            sep = _check_fields(path, None)
+            if sep is None:
+                # sep=None sniffs the delimiter (comma, semicolon, tab) with the python engine.
+                frame = pd.read_csv(path, sep=None, engine="python")
+            else:
+                frame = pd.read_csv(path, sep=sep, engine="python", index_col=False)
         else:
             raise DataError(
                 f"Cannot read '{path}': unknown format '{kind}'. "
@@ -58,7 +156,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
         ) from None
     if frame.shape[0] == 0 or frame.shape[1] == 0:
         raise DataError(
-            f"'{path}' holds no data ({frame.shape[0]} rows, {frame.shape[1]} columns)."
+            f"'{path}' holds no data ({frame.shape[0]} rows, {frame.shape[1]} columns). Give "
+            "a file with a header row and at least one row of data."
         )
     return frame
 

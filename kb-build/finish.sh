@@ -38,6 +38,6 @@ autometa kb refresh-metafeatures "$work" --datasets ../shared/datasets/pmlb --n-
 rm -rf autometa/data/default_kb
 cp -r "$work" autometa/data/default_kb
 autometa kb info autometa/data/default_kb | head -5
-autometa models train --kb autometa/data/default_kb --out autometa/data/models \
+autometa models train --kb autometa/data/default_kb --in-package \
     --models sbs,portfolio,nearest,defaults,surrogate,prototypes,maml --ranker "$ranker"
 du -sh autometa/data/default_kb autometa/data/models

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import logging
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from metafeatures._base import MetaFeatureError
+from metafeatures._base import MetaFeatureError, MetaFeatureWarning
 
 logger = logging.getLogger(__name__)
 
@@ -119,16 +120,64 @@ def _check_shape(shape: tuple[int, ...]) -> None:
         )
 
 
+_CONTAINERS = (list, tuple, dict, set, frozenset, np.ndarray, pd.Series, pd.DataFrame)
+
+
+def _check_cells(values: object, where: str) -> None:
+    """One scalar per cell: the same rule and wording as ``autometa._validation``."""
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("mixed", "mixed-integer"):
+        return
+    for v in values:  # type: ignore[attr-defined]
+        if isinstance(v, _CONTAINERS):
+            text = repr(v) if len(repr(v)) <= 40 else repr(v)[:37] + "..."
+            raise MetaFeatureError(
+                f"{where} holds {type(v).__name__} values (e.g. {text}); autometa needs one "
+                "scalar per cell (a number, string, boolean or date). Expand or drop that "
+                "column before passing it to extract."
+            )
+
+
 def _as_frame(X: object) -> pd.DataFrame | np.ndarray:
-    """X as a DataFrame, or as a 2-d float64 ndarray for numeric (non-bool) arrays."""
+    """X as a DataFrame, or as a 2-d float64 ndarray for numeric (non-bool) arrays.
+
+    The structural checks are those of ``autometa._validation.check_features`` (same
+    wording): no sparse matrix, no 1-d or 3-d input, no duplicate column names, one
+    scalar per cell. (Infinite values are allowed here: they count as missing.)
+    """
+    import scipy.sparse as sp
+
+    if sp.issparse(X):
+        raise MetaFeatureError(
+            f"The 'X' parameter of extract must be dense. Got a scipy sparse matrix of shape "
+            f"{X.shape} instead: sparse input is not supported. Convert it with "  # type: ignore[attr-defined]
+            "X.toarray() (or pd.DataFrame.sparse.from_spmatrix(X))."
+        )
+    if isinstance(X, pd.Series):
+        raise MetaFeatureError(
+            f"The 'X' parameter of extract must be 2-dimensional. Got a pandas Series "
+            f"(1-dimensional, {len(X)} values) instead; pass X.to_frame() for a single feature."
+        )
     if isinstance(X, pd.DataFrame):
         frame = X
-    elif isinstance(X, pd.Series):
-        frame = X.to_frame()
+        duplicated = frame.columns[frame.columns.duplicated()].unique()
+        if len(duplicated):
+            shown = ", ".join(repr(c) for c in list(duplicated)[:5])
+            raise MetaFeatureError(
+                f"The 'X' parameter of extract has duplicate column names: {shown}. Give "
+                "every column a unique name (e.g. X.columns = [...] or "
+                "X.loc[:, ~X.columns.duplicated()])."
+            )
+        for j, dt in enumerate(frame.dtypes):
+            if isinstance(dt, np.dtype) and dt.kind == "O":
+                _check_cells(frame.iloc[:, j].to_numpy(), f"Column {frame.columns[j]!r} of 'X'")
     else:
         arr = np.asarray(X)
         if arr.ndim == 1:
-            arr = arr.reshape(-1, 1)
+            raise MetaFeatureError(
+                f"The 'X' parameter of extract must be 2-dimensional. Got a 1-dimensional "
+                f"array of shape {arr.shape} instead. Reshape your data with X.reshape(-1, 1) for a "
+                "single feature or X.reshape(1, -1) for a single sample."
+            )
         if arr.ndim != 2:
             raise MetaFeatureError(
                 f"X must be a 2-dimensional table (DataFrame or array of shape "
@@ -138,6 +187,9 @@ def _as_frame(X: object) -> pd.DataFrame | np.ndarray:
         if arr.dtype.kind in "iuf":
             _check_shape(arr.shape)
             return arr.astype(np.float64, copy=False)
+        if arr.dtype == object:
+            for j in range(arr.shape[1]):
+                _check_cells(arr[:, j], f"Column {j} of 'X'")
         frame = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
     _check_shape(frame.shape)
     return frame
@@ -185,20 +237,55 @@ def _datetime_days(s: pd.Series) -> np.ndarray:
     return out.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def _infer_task(y: pd.Series) -> str:
+#: A numeric target with at most this many distinct whole values is classification.
+MAX_CLASSES = 20
+
+
+def _infer_numeric(vals: np.ndarray) -> tuple[str, int]:
+    """``(task, n_distinct)`` of the non-missing values of a real-valued target."""
+    vals = np.asarray(vals, dtype=np.float64)
+    if vals.size == 0:
+        return "regression", 0
+    n_unique = int(np.unique(vals).size)
+    whole = bool(np.all(np.isfinite(vals)) and np.all(vals == np.round(vals)))
+    return ("classification" if whole and n_unique <= MAX_CLASSES else "regression"), n_unique
+
+
+def _infer_task_counted(y: pd.Series) -> tuple[str, int]:
+    """The task of ``y`` and, for a numeric target, its number of distinct values (else 0).
+
+    The same rule as ``autometa._task.infer_task`` (a test checks that they agree):
+    boolean, categorical, string and object targets are classification; numeric targets
+    are classification when their non-missing values are finite whole numbers with at
+    most 20 distinct values, else regression.
+    """
     dt = y.dtype
-    if isinstance(dt, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dt):
-        return "classification"
-    if pd.api.types.is_float_dtype(dt):
-        vals = y.dropna().to_numpy(dtype=np.float64)
-        if vals.size and np.all(vals == np.round(vals)) and np.unique(vals).size <= 20:
-            return "classification"
-        return "regression"
-    if pd.api.types.is_integer_dtype(dt):
-        return "classification" if y.nunique(dropna=True) <= 20 else "regression"
-    if pd.api.types.is_numeric_dtype(dt):
-        return "regression"
-    return "classification"
+    if (
+        isinstance(dt, pd.CategoricalDtype)
+        or pd.api.types.is_bool_dtype(dt)
+        or not pd.api.types.is_numeric_dtype(dt)
+    ):
+        return "classification", 0
+    if not (pd.api.types.is_integer_dtype(dt) or pd.api.types.is_float_dtype(dt)):
+        return "regression", 0
+    return _infer_numeric(y.dropna().to_numpy(dtype=np.float64))
+
+
+def _infer_task(y: pd.Series) -> str:
+    return _infer_task_counted(y)[0]
+
+
+def _warn_ambiguous(task: str, n_unique: int) -> None:
+    if task == "classification" and n_unique > 2:
+        warnings.warn(
+            f"extract inferred task='classification' from the target: its {n_unique} "
+            f"distinct values are all whole numbers (at most {MAX_CLASSES} distinct whole "
+            "numbers are read as classes). If the target is a quantity (a count, a rating, "
+            "a score), pass task='regression'; pass task='classification' to confirm and "
+            "silence this warning.",
+            MetaFeatureWarning,
+            stacklevel=6,
+        )
 
 
 def _subsample(
@@ -296,7 +383,10 @@ def _prepare_target(y: object, n: int, task: str) -> _Target:
         mask = ~np.isnan(arr) if arr.dtype.kind == "f" else np.ones(arr.size, dtype=bool)
         if not mask.any():
             raise MetaFeatureError(_ALL_MISSING)
-        resolved = _infer_task_array(arr, mask) if task == "auto" else task
+        resolved = task
+        if task == "auto":
+            resolved, n_unique = _infer_task_array(arr, mask)
+            _warn_ambiguous(resolved, n_unique)
         if resolved == "regression":
             return _finish_target(resolved, mask, None, None, arr.astype(np.float64))
         uniques, inverse = np.unique(arr[mask], return_inverse=True)
@@ -310,7 +400,10 @@ def _prepare_target(y: object, n: int, task: str) -> _Target:
     mask = y_series.notna().to_numpy()
     if not mask.any():
         raise MetaFeatureError(_ALL_MISSING)
-    resolved = _infer_task(y_series) if task == "auto" else task
+    resolved = task
+    if task == "auto":
+        resolved, n_unique = _infer_task_counted(y_series)
+        _warn_ambiguous(resolved, n_unique)
     if resolved == "regression":
         if not pd.api.types.is_numeric_dtype(y_series.dtype):
             try:
@@ -331,17 +424,11 @@ def _prepare_target(y: object, n: int, task: str) -> _Target:
     return _finish_target(resolved, mask, codes, np.asarray(uniques, dtype=object), None)
 
 
-def _infer_task_array(arr: np.ndarray, mask: np.ndarray) -> str:
-    """:func:`_infer_task` for a numpy bool/int/float target."""
-    k = arr.dtype.kind
-    if k == "b":
-        return "classification"
-    vals = arr[mask] if k == "f" else arr
-    if k == "f":
-        if vals.size and np.all(vals == np.round(vals)) and np.unique(vals).size <= 20:
-            return "classification"
-        return "regression"
-    return "classification" if np.unique(vals).size <= 20 else "regression"
+def _infer_task_array(arr: np.ndarray, mask: np.ndarray) -> tuple[str, int]:
+    """:func:`_infer_task_counted` for a numpy bool/int/float target."""
+    if arr.dtype.kind == "b":
+        return "classification", 0
+    return _infer_numeric(arr[mask] if arr.dtype.kind == "f" else arr)
 
 
 _Facts = tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]

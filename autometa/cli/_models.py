@@ -52,7 +52,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=Path,
         default=None,
         metavar="DIR",
-        help="output directory (default: autometa/data/models in a source checkout)",
+        help="output directory: new, empty, or one written by 'autometa models train' "
+        "(files autometa did not write are never overwritten)",
+    )
+    train.add_argument(
+        "--in-package",
+        action="store_true",
+        help="replace the meta-models shipped inside the installed autometa package "
+        "(autometa/data/models); required to write there",
     )
     train.add_argument(
         "--models",
@@ -77,13 +84,60 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.set_defaults(func=_train)
 
 
-def _source_checkout_models_dir() -> Path | None:
-    """``autometa/data/models`` when autometa runs from a source checkout, else None."""
-    package = Path(__file__).resolve().parent.parent
-    root = package.parent
-    if (root / "pyproject.toml").is_file() and (root / ".git").exists():
-        return package / "data" / "models"
-    return None
+MARKER = ".autometa-models"
+
+
+def _package_models_dir() -> Path:
+    from autometa.models import default_models_dir
+
+    return default_models_dir()
+
+
+def _is_models_dir(path: Path) -> bool:
+    """Written by ``autometa models train``: its marker, or an autometa models index."""
+    if (path / MARKER).is_file():
+        return True
+    try:
+        index = json.loads((path / "models.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(index, dict) and index.get("format") == "autometa-models"
+
+
+def _resolve_out(out: Path | None, in_package: bool) -> Path:
+    """The output directory, checked before any work (see ``--out`` and ``--in-package``)."""
+    package = _package_models_dir()
+    if out is None:
+        if not in_package:
+            raise ParameterError(
+                "autometa models train needs an output directory. Pass '--out DIR' (new, "
+                "empty, or written by 'autometa models train'), or '--in-package' to replace "
+                f"the meta-models shipped inside the installed package ({package})."
+            )
+        out = package
+    elif out.resolve() == package.resolve() and not in_package:
+        raise ParameterError(
+            f"The '--out' option points into the installed autometa package ({package}). "
+            "Writing there replaces the shipped meta-models for every user of this "
+            "installation: add '--in-package' to confirm, or choose another directory."
+        )
+    if out.exists():
+        if not out.is_dir():
+            raise ParameterError(
+                f"The '--out' option must be a directory. Got the file '{out}' instead; give a "
+                "new or empty directory."
+            )
+        if any(out.iterdir()) and not _is_models_dir(out):
+            raise ParameterError(
+                f"Refusing to write into '{out}': it is a non-empty directory that "
+                "'autometa models train' did not write (no models.json index, no "
+                f"{MARKER} marker), so files in it could be overwritten. Give a new or "
+                "empty directory."
+            )
+    out.mkdir(parents=True, exist_ok=True)
+    if not _is_models_dir(out):  # new or empty: mark it as ours before any work
+        (out / MARKER).write_text("written by autometa models train\n")
+    return out
 
 
 def _manifest_sha256(kb: Any) -> str | None:
@@ -170,19 +224,13 @@ def _train_cost(kb: Any, out: Path, index: dict[str, Any]) -> None:
 def _train(args: argparse.Namespace) -> int:
     from autometa.kb import KnowledgeBase
     from autometa.models import TaskData, model_class
+    from autometa.models._base import sha256_file
 
     names = _parse_models(args.models)
     rankers = _parse_rankers(args.ranker, names)
-    out = args.out if args.out is not None else _source_checkout_models_dir()
-    if out is None:
-        raise ParameterError(
-            "autometa is not running from a source checkout, so there is no default output "
-            "directory. Pass '--out DIR'."
-        )
+    out = _resolve_out(args.out, args.in_package)
     kb = KnowledgeBase.default() if args.kb is None else KnowledgeBase.load(args.kb)
     tasks = args.task or kb.tasks
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     index: dict[str, Any] = {
         "format": "autometa-models",
         "schema_version": 1,
@@ -198,7 +246,12 @@ def _train(args: argparse.Namespace) -> int:
     }
     for task in tasks:
         data = TaskData.from_kb(kb, task)
-        entry: dict[str, Any] = {"metric": data.metric, "models": {}, "fit_seconds": {}}
+        entry: dict[str, Any] = {
+            "metric": data.metric,
+            "models": {},
+            "sha256": {},
+            "fit_seconds": {},
+        }
         for name in names:
             start = time.perf_counter()
             model = model_class(name)(random_state=args.seed).fit(data)
@@ -206,6 +259,7 @@ def _train(args: argparse.Namespace) -> int:
             rel = f"{task}/{name}"
             model.save(out / rel)
             entry["models"][name] = rel
+            entry["sha256"][name] = sha256_file(out / rel / "model.json")
             entry["fit_seconds"][name] = round(seconds, 2)
             print(f"{task:<15} {name:<12} fitted in {seconds:6.1f} s -> {out / rel}")
             space = getattr(model, "space_", None)

@@ -156,18 +156,24 @@ def _reasons(rec: Any) -> str:
 
 
 def _recommend(args: argparse.Namespace) -> int:
-    from autometa._exceptions import OutOfDistributionWarning
+    from autometa._exceptions import OutOfDistributionWarning, TaskInferenceWarning
     from autometa._io import read_table, split_target
+    from autometa._task import infer_task
     from autometa.recommend import recommend
 
     X, y = split_target(read_table(args.data), args.target)
     learners = [s.strip() for s in args.learners.split(",")] if args.learners else None
+    shown = (OutOfDistributionWarning, TaskInferenceWarning)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", OutOfDistributionWarning)
+        warnings.simplefilter("always", TaskInferenceWarning)
+        task = args.task
+        if task == "auto":
+            task = infer_task(y, owner="autometa recommend", parameter="--task")
         rec = recommend(
             X,
             y=y,
-            task=args.task,
+            task=task,
             metric=args.metric,
             top_k=args.top_k,
             learners=learners,
@@ -177,7 +183,7 @@ def _recommend(args: argparse.Namespace) -> int:
             time_budget=args.time_budget,
         )
     for w in caught:
-        if not issubclass(w.category, OutOfDistributionWarning):
+        if not issubclass(w.category, shown):
             continue
         print(f"autometa: warning: {w.message}", file=sys.stderr)
     if args.format == "json":

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import numbers
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
 import numpy as np
@@ -21,7 +22,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from autometa._exceptions import ParameterError
+from autometa._exceptions import DataError, ParameterError
+from autometa._validation import check_features, check_target
 
 __all__ = ["MetaEstimatorMixin", "METRIC_SCORING"]
 
@@ -50,6 +52,17 @@ def _estimator_has(attr: str) -> Callable[[Any], bool]:
         return bool(self._prefit_has(attr))
 
     return check
+
+
+@contextlib.contextmanager
+def _as_data_error() -> Iterator[None]:
+    """scikit-learn's input ValueErrors as :class:`~autometa.DataError` (same message)."""
+    try:
+        yield
+    except DataError:
+        raise
+    except ValueError as exc:
+        raise DataError(str(exc)) from None
 
 
 def check_time_budget(value: Any, owner: str) -> float | None:
@@ -93,45 +106,57 @@ class MetaEstimatorMixin(BaseEstimator):
         return X
 
     def _check_X(self, X: Any, *, reset: bool) -> Any:
-        if isinstance(X, pd.DataFrame):
-            validate_data(self, X, reset=reset, skip_check_array=True)
-            if X.shape[0] < 1 or X.shape[1] < 1:
-                raise ValueError(
-                    f"Found array with {X.shape[0]} sample(s) and {X.shape[1]} feature(s) "
-                    f"(shape={X.shape}) while a minimum of 1 is required."
-                )
-            return X
-        X = validate_data(
-            self, X, reset=reset, dtype=None, ensure_all_finite="allow-nan", accept_sparse=False
-        )
+        """autometa's checks (:mod:`autometa._validation`), then scikit-learn's (their
+        ValueErrors, e.g. a feature count other than in ``fit``, become DataErrors with
+        scikit-learn's message)."""
+        X = check_features(X, type(self).__name__)
+        with _as_data_error():
+            if isinstance(X, pd.DataFrame):
+                validate_data(self, X, reset=reset, skip_check_array=True)
+                return X
+            X = validate_data(
+                self, X, reset=reset, dtype=None, ensure_all_finite="allow-nan", accept_sparse=False
+            )
         return self._as_input(X)
 
     def _check_Xy(self, X: Any, y: Any) -> tuple[Any, Any]:
         regression = self._task == "regression"
-        if isinstance(X, pd.DataFrame):
-            X = self._check_X(X, reset=True)
-            if y is None:
-                raise ValueError(
-                    f"{type(self).__name__} requires y to be passed, but the target y is None."
+        owner = type(self).__name__
+        X = check_features(X, owner)
+        check_target(y, owner, n_rows=int(X.shape[0]), task=self._task, allow_missing=False)
+        with _as_data_error():
+            if isinstance(X, pd.DataFrame):
+                validate_data(self, X, reset=True, skip_check_array=True)
+                y = column_or_1d(y, warn=True)
+                check_consistent_length(X, y)
+                if regression:
+                    y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
+            else:
+                X, y = validate_data(
+                    self,
+                    X,
+                    y,
+                    reset=True,
+                    dtype=None,
+                    ensure_all_finite="allow-nan",
+                    accept_sparse=False,
+                    y_numeric=regression,
                 )
-            y = column_or_1d(y, warn=True)
-            check_consistent_length(X, y)
-            if regression:
-                y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
-        else:
-            X, y = validate_data(
-                self,
-                X,
-                y,
-                reset=True,
-                dtype=None,
-                ensure_all_finite="allow-nan",
-                accept_sparse=False,
-                y_numeric=regression,
-            )
-            X = self._as_input(X)
+                X = self._as_input(X)
         if not regression:
-            check_classification_targets(y)
+            try:
+                check_classification_targets(y)
+            except ValueError as exc:
+                raise DataError(
+                    f"{exc} {owner} needs class labels in y; for a numeric quantity use "
+                    "MetaRegressor (or a regressor)."
+                ) from None
+            classes = np.unique(y)
+            if classes.size < 2:
+                raise DataError(
+                    f"{owner} needs at least 2 classes in y. Got one class "
+                    f"({classes.tolist()[0]!r}) instead; pass data with at least two classes."
+                )
         return X, y
 
     # -- meta-learning ------------------------------------------------------------------------

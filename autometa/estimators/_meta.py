@@ -8,8 +8,10 @@ import warnings
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn.base import ClassifierMixin, RegressorMixin, clone
 
+from autometa._exceptions import DataError
 from autometa.estimators._base import (
     METRIC_SCORING,
     MetaEstimatorMixin,
@@ -141,13 +143,40 @@ class _MetaSearch(MetaEstimatorMixin):
         choice = 0
         if n_candidates > 1 and len(rec) > 1:
             choice = self._select(X, y, rec, n_candidates, budget, seed)
+        self.estimator_, choice = self._fit_choice(X, y, rec, choice, seed)
         config = rec[choice]
         self.best_learner_ = config.learner
         self.best_params_ = dict(config.params)
-        self.estimator_ = clone(rec.pipeline(choice, random_state=seed)).fit(X, y)
         if self._task == "classification":
             self.classes_ = self.estimator_.classes_
         return self
+
+    def _fit_choice(self, X: Any, y: Any, rec: Any, choice: int, seed: int | None) -> Any:
+        """Fit recommendation ``choice``; if it cannot be fitted on this data or cannot
+        predict after (e.g. a nearest-neighbours model with more neighbours than rows), the
+        next ones in order, with a warning. Returns the fitted pipeline and its position."""
+        owner = type(self).__name__
+        order = [choice] + [i for i in range(len(rec)) if i != choice]
+        first: Exception | None = None
+        for i in order:
+            try:
+                fitted = clone(rec.pipeline(i, random_state=seed)).fit(X, y)
+                # some models fail only when they predict (k-neighbours with k > rows)
+                fitted.predict(X.iloc[:1] if isinstance(X, pd.DataFrame) else X[:1])
+                return fitted, i
+            except ValueError as exc:
+                first = first or exc
+                warnings.warn(
+                    f"{owner} could not fit recommendation {i + 1} ({rec[i].learner}) on this "
+                    f"data ({exc}); trying the next one.",
+                    UserWarning,
+                    stacklevel=3,
+                )
+        raise DataError(
+            f"{owner} could not fit any of its {len(rec)} recommended pipelines on this data "
+            f"({X.shape[0]} rows). The first failed with: {first}. Pass more rows (or "
+            "top_k larger, or learners= that suit the data)."
+        ) from first
 
     def _select(
         self, X: Any, y: Any, rec: Any, n_candidates: int, budget: float | None, seed: int | None

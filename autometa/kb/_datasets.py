@@ -20,11 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from autometa._exceptions import DataError, ParameterError
 from autometa._io import TABLE_SUFFIXES, read_table, split_target
+from autometa._task import infer_task
 
 __all__ = ["DatasetSpec", "discover_datasets", "infer_task", "load_dataset"]
 
@@ -134,20 +134,6 @@ def _from_index(index_path: Path) -> list[DatasetSpec]:
             )
         )
     return specs
-
-
-def infer_task(y: pd.Series) -> str:
-    """``"classification"`` for categorical, boolean, string or integer targets with at most
-    20 distinct values (also integral floats), else ``"regression"``."""
-    dtype = y.dtype
-    if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dtype):
-        return "classification"
-    if not pd.api.types.is_numeric_dtype(dtype):
-        return "classification"
-    values = pd.to_numeric(y, errors="coerce").dropna().to_numpy(dtype=np.float64)
-    if values.size and np.all(values == np.round(values)) and np.unique(values).size <= 20:
-        return "classification"
-    return "regression"
 
 
 def _from_files(paths: list[Path], target: str | None, task: str | None) -> list[DatasetSpec]:
@@ -306,5 +292,9 @@ def load_dataset(spec: DatasetSpec) -> tuple[pd.DataFrame, pd.Series, str]:
     conversions = {c: "category" for c in X.columns if c in categorical}
     if conversions:
         X = X.astype(conversions)
-    task = spec.task if spec.task in _TASKS else infer_task(y)
+    task = (
+        spec.task
+        if spec.task in _TASKS
+        else infer_task(y, owner=f"The knowledge base (dataset '{spec.name}')", stacklevel=2)
+    )
     return X, y, task

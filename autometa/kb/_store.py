@@ -23,7 +23,6 @@ import json
 import logging
 import os
 import shutil
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from autometa import _atomic
 from autometa._exceptions import KnowledgeBaseError, ParameterError
 from autometa.kb._schema import (
     COLUMN_DEFAULTS,
@@ -455,8 +455,27 @@ def _is_knowledge_base_dir(path: Path) -> bool:
     return isinstance(manifest, dict) and manifest.get("format") == FORMAT_NAME
 
 
+def _is_complete_kb(path: Path) -> bool:
+    """Whether ``path`` holds a readable manifest and every file with its checksum."""
+    try:
+        manifest = _read_manifest(path)
+        return all(
+            _sha256(path / TABLE_FILES[t]) == manifest["files"][t]["sha256"] for t in TABLE_FILES
+        )
+    except (KnowledgeBaseError, OSError):
+        return False
+
+
 def _read_manifest(path: Path) -> dict[str, Any]:
     if not path.exists():
+        copies = _atomic.stranded(path)
+        if copies:
+            raise KnowledgeBaseError(
+                f"No knowledge base at '{path}': the path does not exist, but an interrupted "
+                f"save left {len(copies)} copy(ies) beside it that could not be recovered "
+                f"automatically: {', '.join(str(c) for c in copies)}. Check them and rename "
+                "a complete one (with manifest.json) to the path."
+            )
         raise KnowledgeBaseError(
             f"No knowledge base at '{path}': the path does not exist. "
             "Check the path, or build one with 'autometa kb build'."
@@ -1154,9 +1173,12 @@ class KnowledgeBase:
         """Write the knowledge base to the directory ``path``, atomically.
 
         The files are written into a temporary directory beside ``path`` which then
-        replaces ``path``: an interrupted save leaves the previous content of ``path``
-        intact. ``path`` may be absent, an empty directory, or a knowledge base (which is
-        replaced); any other existing path is refused.
+        replaces ``path`` (see :mod:`autometa._atomic`): after a crash at any step,
+        ``path`` holds the previous or the new knowledge base, or, when the process was
+        killed between the two renames, nothing, with both versions complete beside it;
+        :meth:`load` then recovers the new one. ``path`` may be absent, an empty
+        directory, or a knowledge base (which is replaced); any other existing path is
+        refused.
 
         Returns
         -------
@@ -1178,11 +1200,7 @@ class KnowledgeBase:
                     "directory that is not a knowledge base, and saving would replace it. "
                     "Give a new or empty directory."
                 )
-        parent = target.parent
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp = parent / f".{target.name}.tmp-{uuid.uuid4().hex[:12]}"
-        old = parent / f".{target.name}.old-{uuid.uuid4().hex[:12]}"
-        tmp.mkdir()
+        tmp = _atomic.temp_dir_for(target)
         try:
             files: dict[str, dict[str, Any]] = {}
             tables = {
@@ -1212,17 +1230,10 @@ class KnowledgeBase:
                 f.write("\n")
                 f.flush()
                 os.fsync(f.fileno())
-            _fsync_dir(tmp)
-            if target.exists():
-                os.replace(target, old)
-            os.replace(tmp, target)
-            _fsync_dir(parent)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
-            if old.exists() and not target.exists():
-                os.replace(old, target)
             raise
-        shutil.rmtree(old, ignore_errors=True)
+        _atomic.replace_dir(tmp, target)
         self._path = target
         self._size_on_disk = _dir_size(target)
         self._saved = {k: manifest[k] for k in ("saved_at", "saved_with")}
@@ -1242,6 +1253,7 @@ class KnowledgeBase:
             the problem and the fix.
         """
         path = Path(path)
+        _atomic.recover(path, _is_complete_kb, "knowledge base")
         manifest = _read_manifest(path)
         tables: dict[str, pd.DataFrame] = {}
         for table, name in TABLE_FILES.items():

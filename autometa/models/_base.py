@@ -26,7 +26,148 @@ from autometa._exceptions import DataError, ModelError, NotFittedError, Paramete
 
 __all__ = ["MetaModel", "Prediction", "TaskData", "MODEL_SCHEMA_VERSION"]
 
-MODEL_SCHEMA_VERSION = 1
+#: 2: ``model.json`` records the sha256 of ``arrays.pt``; 1 (still read): no checksum.
+MODEL_SCHEMA_VERSION = 2
+MODEL_FILE = "model.json"
+ARRAYS_FILE = "arrays.pt"
+_REQUIRED_KEYS = ("model", "task", "metric", "config_ids", "state")
+
+
+def sha256_file(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _is_model_dir(path: Path) -> bool:
+    try:
+        header = json.loads((path / MODEL_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(header, dict) and header.get("format") == "autometa-meta-model"
+
+
+def _check_model_target(path: Path) -> None:
+    if not path.exists():
+        return
+    if not path.is_dir():
+        raise ModelError(
+            f"Cannot save the meta-model to '{path}': it is a file. Give a directory path "
+            "that is new, empty or a meta-model directory."
+        )
+    if any(path.iterdir()) and not _is_model_dir(path):
+        raise ModelError(
+            f"Cannot save the meta-model to '{path}': it is a non-empty directory that "
+            "autometa did not write (no autometa model.json), and saving would replace it. "
+            "Give a new or empty directory."
+        )
+
+
+def _read_header(meta_path: Path) -> dict[str, Any]:
+    try:
+        header = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(
+            f"'{meta_path}' is not valid JSON ({exc}): the file is damaged or truncated. "
+            "Retrain the model (`autometa models train`) or restore the directory."
+        ) from None
+    if not isinstance(header, dict) or header.get("format") != "autometa-meta-model":
+        raise ModelError(
+            f"'{meta_path}' is not an autometa meta-model file. Give a directory written by "
+            "MetaModel.save or `autometa models train`."
+        )
+    version = header.get("schema_version", 0)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ModelError(
+            f"'{meta_path}' has no valid schema_version (got {version!r}): the file is "
+            "damaged. Retrain the model or restore the directory."
+        )
+    if version > MODEL_SCHEMA_VERSION:
+        raise ModelError(
+            f"'{meta_path.parent}' was written by a newer autometa (model schema "
+            f"{version}, this one reads {MODEL_SCHEMA_VERSION}). Upgrade autometa."
+        )
+    missing = [k for k in _REQUIRED_KEYS if k not in header]
+    if missing:
+        raise ModelError(
+            f"'{meta_path}' lacks {', '.join(repr(k) for k in missing)}: the file is damaged. "
+            "Retrain the model or restore the directory."
+        )
+    if version >= 2:
+        entry = (
+            header.get("files", {}).get(ARRAYS_FILE)
+            if isinstance(header.get("files"), dict)
+            else None
+        )
+        if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
+            raise ModelError(
+                f"'{meta_path}' does not record the checksum of '{ARRAYS_FILE}': the file is "
+                "damaged. Retrain the model or restore the directory."
+            )
+    return header
+
+
+def _read_arrays(path: Path, header: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """The tensors of ``arrays.pt``, checked against the header's checksum (schema >= 2)."""
+    import pickle
+    import warnings
+    import zipfile
+
+    import torch
+
+    file = path / ARRAYS_FILE
+    if not file.is_file():
+        raise ModelError(
+            f"The meta-model at '{path}' is incomplete: '{ARRAYS_FILE}' is missing. Restore "
+            "it, or retrain the model (`autometa models train`)."
+        )
+    files = header.get("files")
+    if isinstance(files, dict) and ARRAYS_FILE in files:
+        expected = str(files[ARRAYS_FILE]["sha256"])
+        actual = sha256_file(file)
+        if actual != expected:
+            raise ModelError(
+                f"The file '{file}' is corrupted, truncated or was changed after saving: its "
+                f"sha256 is {actual[:12]}..., '{MODEL_FILE}' records {expected[:12]}.... "
+                "Restore it, or retrain the model (`autometa models train`)."
+            )
+    try:
+        with warnings.catch_warnings():  # torch's notes on foreign pickles: our error says it
+            warnings.filterwarnings("ignore", message=".*pickle protocol", category=UserWarning)
+            loaded = torch.load(file, weights_only=True, map_location="cpu")
+    except pickle.UnpicklingError:
+        raise ModelError(
+            f"Refusing to load '{file}': it holds pickled Python objects, not only tensors. "
+            "autometa never loads those, because loading a pickle can run arbitrary code. "
+            "Delete the file and retrain the model (`autometa models train`), or get the "
+            "model from a source you trust."
+        ) from None
+    except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(
+            f"Cannot read '{file}' ({first}): the file is truncated or corrupted. Restore "
+            "it, or retrain the model (`autometa models train`)."
+        ) from None
+    if not isinstance(loaded, dict) or not all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in loaded.items()
+    ):
+        raise ModelError(
+            f"'{file}' does not hold a dictionary of named tensors, as autometa writes. "
+            "Retrain the model (`autometa models train`) or restore the directory."
+        )
+    return {k: v.numpy() for k, v in loaded.items()}
+
+
+def _is_complete_model(path: Path) -> bool:
+    try:
+        header = _read_header(path / MODEL_FILE)
+        return sha256_file(path / ARRAYS_FILE) == header["files"][ARRAYS_FILE]["sha256"]
+    except (ModelError, OSError, KeyError, TypeError):
+        return False
 
 
 @dataclass(frozen=True)
@@ -193,82 +334,115 @@ class MetaModel(ABC):
 
     # -- persistence ------------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
-        """Save as ``<path>/model.json`` plus ``<path>/arrays.safetensors``-like ``.pt``
-        tensors (``torch.save`` of a dict of tensors, loaded with ``weights_only=True``)."""
+        """Save as the directory ``path``: ``model.json`` (metadata, with the sha256 of the
+        weights) and ``arrays.pt`` (``torch.save`` of a dict of tensors, loaded with
+        ``weights_only=True``; never pickled objects).
+
+        The directory is written beside ``path`` and swapped into place (see
+        :mod:`autometa._atomic`): after a crash ``path`` holds the old or the new model,
+        and :meth:`load` recovers a save killed between its two renames. ``path`` may be
+        absent, empty, or a meta-model directory (replaced); anything else is refused, so
+        that files autometa did not write are never overwritten.
+        """
         import torch
+
+        from autometa import _atomic
 
         self._check_fitted()
         path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
+        _check_model_target(path)
         meta, arrays = self._state()
-        header = {
-            "format": "autometa-meta-model",
-            "schema_version": MODEL_SCHEMA_VERSION,
-            "model": self.name,
-            "task": self.task_,
-            "metric": self.metric_,
-            "config_ids": self.config_ids_,
-            "configurations": {
-                "learner": [str(v) for v in self.configurations_["learner"]],
-                "params": [str(v) for v in self.configurations_["params"]],
-            },
-            "random_state": self.random_state,
-            "state": meta,
-        }
-        tmp_json = path / "model.json.tmp"
-        tmp_json.write_text(json.dumps(header, indent=1, sort_keys=True))
-        tensors = {k: torch.as_tensor(np.asarray(v)) for k, v in arrays.items()}
-        tmp_pt = path / "arrays.pt.tmp"
-        torch.save(tensors, tmp_pt)
-        tmp_pt.replace(path / "arrays.pt")
-        tmp_json.replace(path / "model.json")
+        tmp = _atomic.temp_dir_for(path)
+        try:
+            tensors = {k: torch.as_tensor(np.asarray(v)) for k, v in arrays.items()}
+            torch.save(tensors, tmp / ARRAYS_FILE)
+            header = {
+                "format": "autometa-meta-model",
+                "schema_version": MODEL_SCHEMA_VERSION,
+                "model": self.name,
+                "task": self.task_,
+                "metric": self.metric_,
+                "config_ids": self.config_ids_,
+                "configurations": {
+                    "learner": [str(v) for v in self.configurations_["learner"]],
+                    "params": [str(v) for v in self.configurations_["params"]],
+                },
+                "random_state": self.random_state,
+                "files": {
+                    ARRAYS_FILE: {
+                        "sha256": sha256_file(tmp / ARRAYS_FILE),
+                        "bytes": (tmp / ARRAYS_FILE).stat().st_size,
+                    }
+                },
+                "state": meta,
+            }
+            (tmp / MODEL_FILE).write_text(json.dumps(header, indent=1, sort_keys=True))
+        except BaseException:
+            import shutil
+
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        _atomic.replace_dir(tmp, path)
 
     @classmethod
     def load(cls, path: str | Path) -> MetaModel:
-        """Load a model saved by :meth:`save` (the right subclass is chosen from the file)."""
-        import torch
+        """Load a model saved by :meth:`save` (the right subclass is chosen from the file).
 
+        Raises
+        ------
+        ModelError
+            If the directory or a file is missing, truncated, altered (checksum), not
+            autometa's, of a newer format, or holds pickled objects instead of tensors.
+            The message names the file and the fix.
+        """
+        from autometa import _atomic
         from autometa.models._registry import model_class
 
         path = Path(path)
-        meta_path = path / "model.json"
+        _atomic.recover(path, _is_complete_model, "meta-model")
+        meta_path = path / MODEL_FILE
+        if not path.exists():
+            copies = _atomic.stranded(path)
+            left = (
+                f" An interrupted save left copies beside it that could not be recovered: "
+                f"{', '.join(str(c) for c in copies)}."
+                if copies
+                else ""
+            )
+            raise ModelError(
+                f"No meta-model at '{path}': the path does not exist.{left} Give a directory "
+                "written by MetaModel.save or `autometa models train`."
+            )
         if not meta_path.is_file():
             raise ModelError(
                 f"No meta-model at '{path}': '{meta_path.name}' is missing. "
                 "Give a directory written by MetaModel.save or `autometa models train`."
             )
-        try:
-            header = json.loads(meta_path.read_text())
-        except json.JSONDecodeError as exc:
-            raise ModelError(f"'{meta_path}' is not valid JSON ({exc}).") from None
-        if header.get("format") != "autometa-meta-model":
-            raise ModelError(f"'{meta_path}' is not an autometa meta-model file.")
-        if header.get("schema_version", 0) > MODEL_SCHEMA_VERSION:
-            raise ModelError(
-                f"'{path}' was written by a newer autometa (model schema "
-                f"{header.get('schema_version')}, this one reads {MODEL_SCHEMA_VERSION}). "
-                "Upgrade autometa."
-            )
-        klass = model_class(header["model"])
+        header = _read_header(meta_path)
+        klass = model_class(str(header["model"]))
         if cls is not MetaModel and not issubclass(klass, cls):
             raise ModelError(f"'{path}' holds a '{header['model']}' model, not a {cls.name!r}.")
-        arrays_path = path / "arrays.pt"
-        arrays = (
-            {k: v.numpy() for k, v in torch.load(arrays_path, weights_only=True).items()}
-            if arrays_path.exists()
-            else {}
-        )
+        arrays = _read_arrays(path, header)
         model = klass.__new__(klass)
         MetaModel.__init__(model, random_state=header.get("random_state", 0))
-        model.task_ = header["task"]
-        model.metric_ = header["metric"]
-        model.config_ids_ = list(header["config_ids"])
-        configs = header.get("configurations", {})
-        model.configurations_ = pd.DataFrame(
-            {"learner": configs.get("learner", []), "params": configs.get("params", [])},
-            index=pd.Index(model.config_ids_ if configs else [], name="config_id"),
-        )
-        model._load_state(header["state"], arrays)
+        try:
+            model.task_ = header["task"]
+            model.metric_ = header["metric"]
+            model.config_ids_ = list(header["config_ids"])
+            configs = header.get("configurations", {})
+            model.configurations_ = pd.DataFrame(
+                {"learner": configs.get("learner", []), "params": configs.get("params", [])},
+                index=pd.Index(model.config_ids_ if configs else [], name="config_id"),
+            )
+            model._load_state(header["state"], arrays)
+        except ModelError:
+            raise
+        except (KeyError, ValueError, TypeError, IndexError, RuntimeError, AttributeError) as exc:
+            raise ModelError(
+                f"The meta-model at '{path}' is damaged: its files do not fit together "
+                f"({type(exc).__name__}: {exc}). Retrain it (`autometa models train`) or "
+                "restore the directory."
+            ) from None
         return model
 
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

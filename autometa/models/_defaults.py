@@ -14,13 +14,16 @@ Layout (written by ``autometa models train``)::
      "tasks": {"classification": {"ranker": "portfolio", "explainer": "prototypes",
                                   "adaptive": "maml",
                                   "metric": "balanced_accuracy",
-                                  "models": {"maml": "classification/maml", ...}},
+                                  "models": {"maml": "classification/maml", ...},
+                                  "sha256": {"maml": "<sha256 of its model.json>", ...}},
                "regression": {...}}}
 
 ``ranker`` is the model that orders configurations (the best one measured by the
 leave-one-family-out harness); ``explainer`` is the prototype model that gives nearest
 datasets and the out-of-distribution threshold; ``adaptive`` is the model that adapts to the
 trials observed on a new dataset (used by :class:`autometa.optuna.MetaSampler`).
+``sha256`` (written since model schema 2) chains the checksums: the index records each
+``model.json``'s, which records its ``arrays.pt``'s; loading checks both.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from autometa._exceptions import ModelError, ParameterError
-from autometa.models._base import MetaModel
+from autometa.models._base import MODEL_FILE, MetaModel, sha256_file
 
 __all__ = ["default_models_dir", "load_models_index", "load_default_model", "ROLES"]
 
@@ -82,4 +85,22 @@ def _load(root: str, task: str, role: str) -> MetaModel:
     if entry is None or role not in entry:
         raise ModelError(f"The models at '{root}' have no {role} for task '{task}'.")
     name = entry[role]
-    return MetaModel.load(Path(root) / entry["models"][name])
+    try:
+        rel = entry["models"][name]
+    except (KeyError, TypeError):
+        raise ModelError(
+            f"'{Path(root) / INDEX_NAME}' names {name!r} as the {role} of {task} but does not "
+            "list its directory under 'models': the index is damaged. Retrain the models "
+            "(`autometa models train`)."
+        ) from None
+    directory = Path(root) / rel
+    expected = (entry.get("sha256") or {}).get(name)
+    if expected is not None and (directory / MODEL_FILE).is_file():
+        actual = sha256_file(directory / MODEL_FILE)
+        if actual != expected:
+            raise ModelError(
+                f"The file '{directory / MODEL_FILE}' does not match the models index: its "
+                f"sha256 is {actual[:12]}..., '{INDEX_NAME}' records {str(expected)[:12]}.... "
+                "It was changed or replaced after training; retrain the models or restore it."
+            )
+    return MetaModel.load(directory)

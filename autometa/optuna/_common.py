@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from autometa._exceptions import ModelError, ParameterError
+from autometa._exceptions import DataError, ModelError, ParameterError
 from autometa.learners import TASKS, Configuration
 from autometa.models import MetaModel, load_default_model
 
@@ -30,9 +30,10 @@ def resolve_task(task: str | None, y: Any, owner: str) -> str:
             f"{owner} needs the 'task' parameter when no target 'y' is given. Pass "
             "task='classification' or task='regression'."
         )
-    from autometa.kb._datasets import infer_task
+    from autometa._task import infer_task
+    from autometa._validation import check_target
 
-    return infer_task(pd.Series(y))
+    return infer_task(check_target(y, owner), owner=owner, stacklevel=3)
 
 
 def resolve_metafeatures(
@@ -52,9 +53,14 @@ def resolve_metafeatures(
             f"{owner} needs the data X (and y) or its 'metafeatures'. Got neither."
         )
     import metafeatures as mf
+    from autometa._validation import check_data
 
+    X, y = check_data(X, y, owner, task=task, require_target=False)
     logger.info("extracting meta-features for %s", owner)
-    return mf.extract(X, y, task=task)
+    try:
+        return mf.extract(X, y, task=task)
+    except mf.MetaFeatureError as exc:
+        raise DataError(f"Cannot compute the meta-features of the data: {exc}") from None
 
 
 def resolve_model(

@@ -63,18 +63,19 @@ from autometa._exceptions import (
     DataError,
     KnowledgeBaseError,
     ModelError,
+    ModelWarning,
     OutOfDistributionWarning,
     ParameterError,
 )
+from autometa._task import MAX_CLASSES, infer_task
+from autometa._validation import check_data
 from autometa.recommend._cost import check_budget, cost_model_for, order_by_cost
 from autometa.recommend._recommendation import Recommendation
 
-__all__ = ["recommend", "infer_task", "recommend_from_metafeatures"]
+__all__ = ["recommend", "infer_task", "recommend_from_metafeatures", "MAX_CLASSES"]
 
 logger = logging.getLogger(__name__)
 
-#: Targets with at most this many distinct integer values may be classification.
-MAX_CLASSES = 20
 #: Nearest datasets reported and used for neighbour-based scores.
 N_NEIGHBOURS = 5
 #: Meta-features listed as drivers.
@@ -89,41 +90,6 @@ N_DRAWS = 2000
 
 # ---------------------------------------------------------------------------------------------
 # task, parameters
-def infer_task(y: Any) -> str:
-    """``"classification"`` or ``"regression"`` from the target ``y``.
-
-    The rule: a boolean, string, object or categorical target is classification; a numeric
-    target whose values are all whole numbers, with at most 20 distinct values and at most
-    half as many distinct values as rows, is classification; any other numeric target is
-    regression.
-
-    Examples
-    --------
-    >>> from autometa.recommend import infer_task
-    >>> infer_task([0, 1, 1, 0, 1, 0])
-    'classification'
-    >>> infer_task([0.5, 1.2, 3.3, 0.1])
-    'regression'
-    """
-    s = y if isinstance(y, pd.Series) else pd.Series(np.asarray(y).ravel())
-    dtype = s.dtype
-    if (
-        pd.api.types.is_bool_dtype(dtype)
-        or isinstance(dtype, pd.CategoricalDtype)
-        or pd.api.types.is_string_dtype(dtype)
-        or pd.api.types.is_object_dtype(dtype)
-    ):
-        return "classification"
-    values = pd.to_numeric(s, errors="coerce").dropna().to_numpy(dtype=float)
-    if values.size == 0:
-        return "regression"
-    n_unique = np.unique(values).size
-    whole = bool(np.all(np.isfinite(values)) and np.all(values == np.round(values)))
-    if whole and n_unique <= MAX_CLASSES and n_unique <= max(2, values.size // 2):
-        return "classification"
-    return "regression"
-
-
 def _check_task(task: Any, owner: str) -> None:
     from autometa.learners import TASKS
 
@@ -330,6 +296,29 @@ def _state_or_none(kb: Any, task: str, metric: str) -> _KBState | None:
         return None
 
 
+def _load_explainer(task: str, root: Path | None, index: Mapping[str, Any]) -> Any:
+    """The explainer of a models directory; None when it has none. A listed explainer that
+    cannot be loaded is a :class:`~autometa.ModelWarning` (the ranking goes on without it:
+    nearest datasets and the out-of-distribution score then come from the knowledge base)."""
+    from autometa.models import load_default_model
+
+    entry = index.get("tasks", {}).get(task, {})
+    if not isinstance(entry, Mapping) or "explainer" not in entry:
+        logger.info("the models have no explainer for %s", task)
+        return None
+    try:
+        return load_default_model(task, "explainer", root)
+    except ModelError as exc:
+        warnings.warn(
+            f"The explainer model ('{entry.get('explainer')}', {task}) cannot be loaded: "
+            f"{exc} The recommendations are ranked as usual; their nearest datasets and "
+            "out-of-distribution score come from the knowledge base instead.",
+            ModelWarning,
+            stacklevel=4,
+        )
+        return None
+
+
 def resolve(
     task: str, metric: str | None, kb: Any, model: Any, owner: str = "recommend"
 ) -> _Resolved:
@@ -346,11 +335,7 @@ def resolve(
         shipped_metric = index.get("tasks", {}).get(task, {}).get("metric")
         if metric is None or metric == shipped_metric:
             ranker = load_default_model(task, "ranker")
-            try:
-                explainer = load_default_model(task, "explainer")
-            except ModelError as exc:
-                logger.info("no shipped explainer: %s", exc)
-                explainer = None
+            explainer = _load_explainer(task, None, index)
             metric = _model_metric(ranker, metric, owner)
             default_kb = _resolve_kb(None, required=False)
             state = _state_or_none(default_kb, task, metric)
@@ -371,11 +356,7 @@ def resolve(
     if isinstance(model, (str, Path)):
         root = Path(model)
         ranker = load_default_model(task, "ranker", root)
-        try:
-            explainer = load_default_model(task, "explainer", root)
-        except ModelError as exc:
-            logger.info("no explainer in %s: %s", root, exc)
-            explainer = None
+        explainer = _load_explainer(task, root, load_models_index(root))
     elif isinstance(model, MetaModel):
         ranker, explainer = model, None
     else:
@@ -422,7 +403,13 @@ def _neighbours(res: _Resolved, mf: pd.Series) -> tuple[pd.DataFrame, float, flo
             nb = pd.DataFrame(nb)[["dataset_id", "distance"]].reset_index(drop=True)
             return nb, score, threshold
         except Exception as exc:  # a broken or mismatched explainer must not stop a ranking
-            logger.warning("the explainer failed (%s); using nearest datasets instead", exc)
+            warnings.warn(
+                f"The explainer model failed ({type(exc).__name__}: {exc}); the nearest "
+                "datasets and the out-of-distribution score come from the knowledge base "
+                "instead. Retrain the models (`autometa models train`) if this persists.",
+                ModelWarning,
+                stacklevel=4,
+            )
     if res.state is None:
         return pd.DataFrame({"dataset_id": [], "distance": []}), math.nan, math.nan
     space = res.state.space
@@ -812,7 +799,12 @@ def recommend(
     y : array-like, optional
         The target values, when ``data`` holds only the features.
     task : {"auto", "classification", "regression"}, default="auto"
-        "auto" infers it from the target with :func:`infer_task`.
+        "auto" infers it from the target with :func:`infer_task` (the project's one rule:
+        boolean, categorical and string targets are classification; numeric targets are
+        classification when they hold at most 20 distinct whole numbers, else regression).
+        An ambiguous target (whole numbers with more than 2 distinct values) gives a
+        :class:`~autometa.TaskInferenceWarning` naming the task inferred: pass ``task`` to
+        decide.
     metric : str, optional
         A metric of the task (``autometa.kb.metrics_for(task)``); default: the model's.
     top_k : int, default=10
@@ -864,16 +856,9 @@ def recommend(
     _check_task(task, "recommend")
     check_top_k(top_k, "recommend")
     X, y_ = _split(data, target, y)
-    if isinstance(X, pd.DataFrame):
-        n_rows, n_features = X.shape
-    else:
-        arr = np.asarray(X)
-        if arr.ndim != 2:
-            raise DataError(f"The features must be 2-dimensional. Got shape {arr.shape} instead.")
-        n_rows, n_features = arr.shape
-    if n_rows == 0 or n_features == 0:
-        raise DataError(f"The data holds no data ({n_rows} rows, {n_features} features).")
-    resolved_task = infer_task(y_) if task == "auto" else task
+    X, y_ = check_data(X, y_, "recommend", task=None if task == "auto" else task, x_name="data")
+    n_rows, n_features = X.shape
+    resolved_task = infer_task(y_, owner="recommend", stacklevel=2) if task == "auto" else task
     check_metric(metric, resolved_task, "recommend")
     check_learners(learners, resolved_task, "recommend")
     if model is None and kb is None:

@@ -120,10 +120,7 @@ def test_a_ranker_for_an_unknown_task_is_an_error(kb_path, tmp_path, capsys):
     assert "'classification=NAME,regression=NAME'" in capsys.readouterr().err
 
 
-def test_no_default_output_outside_a_checkout(kb_path, monkeypatch, capsys):
-    import autometa.cli._models as cli_models
-
-    monkeypatch.setattr(cli_models, "_source_checkout_models_dir", lambda: None)
+def test_no_output_directory_is_an_error(kb_path, capsys):
     code = main(["models", "train", "--kb", str(kb_path)])
     assert code == 1
     assert "Pass '--out DIR'" in capsys.readouterr().err
@@ -153,3 +150,53 @@ def test_train_without_sizes_writes_no_cost_model(kb_path, tmp_path, capsys):
     )
     assert "cost" not in json.loads((out / "models.json").read_text())
     assert "no cost model: No run with a measured fit time" in capsys.readouterr().out
+
+
+def test_the_package_is_written_only_with_in_package(kb_path, monkeypatch, tmp_path, capsys):
+    import autometa.cli._models as cli_models
+
+    package = tmp_path / "site-packages" / "autometa" / "data" / "models"
+    package.mkdir(parents=True)
+    (package / "models.json").write_text('{"format": "autometa-models"}')
+    monkeypatch.setattr(cli_models, "_package_models_dir", lambda: package)
+    argv = ["models", "train", "--kb", str(kb_path), "--models", "sbs", "--task", "regression"]
+    assert main([*argv, "--out", str(package)]) == 1
+    assert "points into the installed autometa package" in capsys.readouterr().err
+    assert json.loads((package / "models.json").read_text()) == {"format": "autometa-models"}
+    assert main([*argv, "--in-package"]) == 0
+    assert "regression" in json.loads((package / "models.json").read_text())["tasks"]
+
+
+def test_a_foreign_directory_is_never_overwritten(kb_path, tmp_path, capsys):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "models.json").write_text("my own notes")
+    argv = ["models", "train", "--kb", str(kb_path), "--models", "sbs", "--out", str(out)]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "Refusing to write into" in err and "did not write" in err
+    assert (out / "models.json").read_text() == "my own notes"
+    assert sorted(p.name for p in out.iterdir()) == ["models.json"]
+
+
+def test_a_foreign_model_directory_inside_our_output_is_not_replaced(kb_path, tmp_path, capsys):
+    out = tmp_path / "models"
+    argv = ["models", "train", "--kb", str(kb_path), "--models", "sbs", "--out", str(out)]
+    argv += ["--task", "regression"]
+    assert main(argv) == 0
+    assert (out / ".autometa-models").is_file()
+    mine = out / "classification" / "sbs"
+    mine.mkdir(parents=True)
+    (mine / "notes.txt").write_text("mine")
+    assert main([*argv[:-2], "--task", "classification"]) == 1
+    assert "non-empty directory that autometa did not write" in capsys.readouterr().err
+    assert (mine / "notes.txt").read_text() == "mine"
+
+
+def test_a_rerun_into_our_own_output_replaces_it(kb_path, tmp_path):
+    out = tmp_path / "models"
+    argv = ["models", "train", "--kb", str(kb_path), "--models", "sbs", "--out", str(out)]
+    assert main(argv) == 0
+    assert main(argv) == 0
+    index = json.loads((out / "models.json").read_text())
+    assert len(index["tasks"]["regression"]["sha256"]["sbs"]) == 64

@@ -156,9 +156,16 @@ def test_parameter_errors(mixed, kb, params, match):
 def test_failed_split_falls_back_to_zero_shot(kb):
     X = np.random.default_rng(0).normal(size=(4, 3))
     y = np.array([0, 1, 0, 1])
-    with pytest.warns(UserWarning, match="cannot cross-validate the candidates"):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         clf = MetaClassifier(kb=kb, n_candidates=3, cv=5).fit(X, y)
-    assert clf.best_learner_ == clf.recommendation_[0].learner
+    messages = [str(w.message) for w in caught]
+    assert any("cannot cross-validate the candidates" in m for m in messages)
+    # zero-shot: the first recommendation that can be fitted and predict on 4 rows (the
+    # first, a k-neighbours model with more neighbours than rows, cannot)
+    skipped = sum("could not fit recommendation" in m for m in messages)
+    assert clf.best_learner_ == clf.recommendation_[skipped].learner
+    assert clf.predict(X).shape == (4,)
 
 
 def test_ood_warning_reaches_the_user(kb):
@@ -169,3 +176,48 @@ def test_ood_warning_reaches_the_user(kb):
         warnings.simplefilter("always")
         MetaClassifier(kb=kb).fit(X * 1e4, y)
     assert any(issubclass(w.category, OutOfDistributionWarning) for w in caught)
+
+
+def test_a_recommendation_that_cannot_be_fitted_falls_back_to_the_next(mixed, kb, monkeypatch):
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import make_pipeline
+
+    from autometa.recommend import Recommendation
+
+    real = Recommendation.pipeline
+
+    def first_cannot_fit(self, i=0, **kwargs):
+        if i == 0:  # more neighbours than rows, as a recommendation made for larger data
+            return make_pipeline(KNeighborsClassifier(n_neighbors=500))
+        return real(self, i, **kwargs)
+
+    monkeypatch.setattr(Recommendation, "pipeline", first_cannot_fit)
+    X, y = mixed
+    X = X[["a", "b", "c", "d"]].fillna(0.0)
+    with pytest.warns(UserWarning, match=r"could not fit recommendation 1 .*trying the next"):
+        clf = MetaClassifier(kb=kb).fit(X, y)
+    assert clf.best_learner_ == clf.recommendation_[1].learner
+    assert clf.score(X, y) > 0.5
+
+
+def test_no_recommendation_that_can_be_fitted_is_a_data_error(mixed, kb, monkeypatch):
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import make_pipeline
+
+    from autometa import DataError
+    from autometa.recommend import Recommendation
+
+    monkeypatch.setattr(
+        Recommendation,
+        "pipeline",
+        lambda self, i=0, **kw: make_pipeline(KNeighborsClassifier(n_neighbors=500)),
+    )
+    X, y = mixed
+    X = X[["a", "b", "c", "d"]].fillna(0.0)
+    with (
+        pytest.warns(UserWarning),
+        pytest.raises(
+            DataError, match=r"could not fit any of its \d+ recommended pipelines.*Pass more rows"
+        ),
+    ):
+        MetaClassifier(kb=kb, top_k=2).fit(X, y)

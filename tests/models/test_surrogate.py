@@ -124,6 +124,12 @@ def test_damaged_weights_give_model_error(fitted, tmp_path):
     arrays = torch.load(tmp_path / "m" / "arrays.pt", weights_only=True)
     del arrays["net.config_bias"]
     torch.save(arrays, tmp_path / "m" / "arrays.pt")
+    # a consistent but wrong pair of files: the checksum matches, the architecture does not
+    from autometa.models._base import sha256_file
+
+    header = json.loads((tmp_path / "m" / "model.json").read_text())
+    header["files"]["arrays.pt"]["sha256"] = sha256_file(tmp_path / "m" / "arrays.pt")
+    (tmp_path / "m" / "model.json").write_text(json.dumps(header))
     with pytest.raises(ModelError, match="do not match the model's architecture"):
         MetaModel.load(tmp_path / "m")
 

@@ -1,0 +1,124 @@
+"""Crash-safe replacement of a directory, and recovery after a crash.
+
+A directory artifact (a knowledge base, a meta-model) is saved as:
+
+1. write every file into ``.<name>.tmp-<random>`` beside the target, fsync the files
+   and the directory;
+2. rename the current target (if any) to ``.<name>.old-<random>``;
+3. rename the temporary directory to the target, fsync the parent;
+4. delete the old copy.
+
+POSIX has no atomic exchange of two directories, so a process killed between steps 2
+and 3 leaves no directory at the target: the new version is complete in ``.tmp-*`` and
+the old one in ``.old-*``. :func:`recover` (called by the loaders when the target is
+missing) renames the newest *complete* stranded copy back into place: the temporary copy
+if it is complete (the renames only start once it is), else the old one. A copy that
+cannot be recovered is named in the loader's error. After a kill at any other step the
+target holds the old version (steps 1-2) or the new one (after 3).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import uuid
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["fsync_dir", "fsync_file", "recover", "replace_dir", "stranded", "temp_dir_for"]
+
+logger = logging.getLogger(__name__)
+
+
+def fsync_file(path: Path) -> None:
+    with open(path, "rb") as f:
+        os.fsync(f.fileno())
+
+
+def fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory fds
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+def temp_dir_for(target: Path) -> Path:
+    """A new, empty ``.<name>.tmp-<random>`` directory beside ``target``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:12]}"
+    tmp.mkdir()
+    return tmp
+
+
+def replace_dir(tmp: Path, target: Path) -> None:
+    """Put the complete directory ``tmp`` at ``target`` (steps 2-4 of the module doc).
+
+    On an exception (not a kill) the previous ``target`` is restored and ``tmp`` removed.
+    """
+    for file in tmp.iterdir():
+        if file.is_file():
+            fsync_file(file)
+    fsync_dir(tmp)
+    old = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:12]}"
+    try:
+        if target.exists():
+            os.replace(target, old)
+        os.replace(tmp, target)
+        fsync_dir(target.parent)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old.exists() and not target.exists():
+            os.replace(old, target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def stranded(target: Path) -> list[Path]:
+    """Copies left beside ``target`` by interrupted saves: ``.tmp-*`` first, newest first
+    within each kind."""
+    parent = target.parent
+    if not parent.is_dir():
+        return []
+    out: list[Path] = []
+    for kind in ("tmp", "old"):
+        found = [p for p in parent.glob(f".{target.name}.{kind}-*") if p.is_dir()]
+        found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+        out += found
+    return out
+
+
+def recover(target: Path, is_complete: Callable[[Path], bool], what: str) -> list[Path]:
+    """If ``target`` is missing, move the newest complete stranded copy into place.
+
+    Returns the stranded copies left (empty when ``target`` exists or was recovered and
+    nothing else was stranded); the caller names them in its error when ``target`` is
+    still missing. Warns when a copy is recovered.
+    """
+    if target.exists():
+        return []
+    copies = stranded(target)
+    for copy in copies:
+        if not is_complete(copy):
+            continue
+        try:
+            os.replace(copy, target)
+        except OSError as exc:
+            logger.warning("cannot recover %s from %s: %s", what, copy, exc)
+            return copies
+        fsync_dir(target.parent)
+        warnings.warn(
+            f"The {what} at '{target}' was missing: a save was interrupted. It was recovered "
+            f"from the complete copy '{copy.name}' that the save left beside it.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return [c for c in copies if c != copy]
+    return copies

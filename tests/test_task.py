@@ -1,0 +1,152 @@
+"""The one task-inference rule (autometa/_task.py), its copy in metafeatures, and the
+warning every entry point gives for an ambiguous target."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autometa import TaskInferenceWarning
+from autometa._task import infer_task, is_ambiguous
+from metafeatures import MetaFeatureWarning
+from metafeatures._data import _infer_task, _infer_task_array
+
+RULE = [
+    # (target, task, ambiguous)
+    ([0, 1, 2, 3], "classification", True),  # the KB and recommend used to disagree here
+    ([0, 1, 0, 1, 1, 0], "classification", False),
+    ([0.0, 1.0, 0.0, 1.0], "classification", False),
+    ([1.0, 2.0, 5.0, 9.0, 3.0, 3.0], "classification", True),  # ratings as floats (issue 17)
+    (["a", "b", "a"], "classification", False),
+    ([True, False, True], "classification", False),
+    (pd.Series(["x", "y", "x"], dtype="category"), "classification", False),
+    (pd.Series([1, 2, None, 3], dtype="Int64"), "classification", True),
+    (pd.Series([0.0, 1.0, np.nan, 1.0]), "classification", False),
+    (np.arange(100), "regression", False),  # more than 20 distinct whole numbers
+    (np.arange(21), "regression", False),
+    (np.arange(20), "classification", True),
+    (np.linspace(0, 1, 50), "regression", False),
+    ([0.5, 1.5, 2.0], "regression", False),
+    ([1.0, np.inf, 2.0], "regression", False),  # not finite: not whole numbers
+    (pd.Series([np.nan, np.nan]), "regression", False),
+    (np.array([[0], [1], [2]]), "classification", True),  # shape (n, 1)
+    (pd.DataFrame({"t": ["a", "b"]}), "classification", False),
+    (pd.Series(pd.to_datetime(["2020-01-01", "2021-01-01"])), "classification", False),
+]
+
+
+@pytest.mark.parametrize(("y", "task", "ambiguous"), RULE)
+def test_the_rule(y, task, ambiguous):
+    assert infer_task(y) == task
+    assert is_ambiguous(y) == ambiguous
+
+
+@pytest.mark.parametrize(("y", "task", "ambiguous"), RULE)
+def test_metafeatures_copy_agrees(y, task, ambiguous):
+    s = y.iloc[:, 0] if isinstance(y, pd.DataFrame) else pd.Series(np.asarray(y).ravel())
+    if isinstance(y, pd.Series):
+        s = y
+    assert _infer_task(s) == task
+    arr = s.to_numpy()
+    if isinstance(s.dtype, np.dtype) and arr.dtype.kind in "biuf":
+        mask = ~np.isnan(arr) if arr.dtype.kind == "f" else np.ones(arr.size, dtype=bool)
+        assert _infer_task_array(arr, mask)[0] == task
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    st.one_of(
+        st.lists(st.integers(-5, 30), min_size=1, max_size=40),
+        st.lists(st.floats(allow_nan=True, allow_infinity=True, width=32), min_size=1, max_size=40),
+        st.lists(st.sampled_from([0.0, 1.0, 2.0, 3.5, np.nan]), min_size=1, max_size=40),
+        st.lists(st.booleans(), min_size=1, max_size=10),
+        st.lists(st.sampled_from(["a", "b", "c"]), min_size=1, max_size=10),
+    )
+)
+def test_metafeatures_copy_agrees_on_generated_targets(values):
+    s = pd.Series(values)
+    assert _infer_task(s) == infer_task(s)
+    arr = s.to_numpy()
+    if arr.dtype.kind in "biuf":
+        mask = ~np.isnan(arr) if arr.dtype.kind == "f" else np.ones(arr.size, dtype=bool)
+        if mask.any():
+            assert _infer_task_array(arr, mask)[0] == infer_task(s)
+
+
+def test_the_knowledge_base_uses_the_same_rule():
+    from autometa.kb._datasets import infer_task as kb_infer_task
+    from autometa.recommend import infer_task as recommend_infer_task
+
+    assert kb_infer_task is infer_task and recommend_infer_task is infer_task
+
+
+# -- the warning at every entry point -----------------------------------------------------------
+def _data(y):
+    rng = np.random.default_rng(0)
+    n = len(y)
+    return pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)}), pd.Series(y)
+
+
+RATINGS = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0] * 5  # whole-number floats (issue 17)
+
+
+def test_recommend_warns_which_task_it_inferred():
+    from autometa.recommend import recommend
+
+    X, y = _data(RATINGS)
+    with pytest.warns(
+        TaskInferenceWarning,
+        match=r"recommend inferred task='classification'.*pass task='regression'",
+    ):
+        rec = recommend(X, y=y, top_k=1)
+    assert rec.task == "classification"
+
+
+def test_an_explicit_task_or_a_clear_target_gives_no_warning():
+    from autometa.recommend import recommend
+
+    X, y = _data(RATINGS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TaskInferenceWarning)
+        assert recommend(X, y=y, task="regression", top_k=1).task == "regression"
+        assert recommend(X, y=(y > 4).astype(int), top_k=1).task == "classification"
+        assert recommend(X, y=y.map(str), top_k=1).task == "classification"
+
+
+def test_warm_start_and_the_sampler_warn_which_task_they_inferred():
+    optuna = pytest.importorskip("optuna")
+    from autometa.optuna import MetaSampler, warm_start
+
+    X, y = _data(RATINGS)
+    study = optuna.create_study(direction="maximize")
+    with pytest.warns(TaskInferenceWarning, match=r"warm_start inferred.*task='regression'"):
+        warm_start(study, X, y, n_trials=2)
+    with pytest.warns(TaskInferenceWarning, match=r"MetaSampler inferred.*task='regression'"):
+        sampler = MetaSampler(X=X, y=y)
+    assert sampler.task == "classification"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TaskInferenceWarning)
+        assert MetaSampler(X=X, y=y, task="regression").task == "regression"
+
+
+def test_extract_warns_which_task_it_inferred():
+    import metafeatures
+
+    X, y = _data(RATINGS)
+    with pytest.warns(MetaFeatureWarning, match=r"extract inferred.*pass task='regression'"):
+        metafeatures.extract(X, y, groups="general")
+
+
+def test_the_cli_names_its_task_option(tmp_path, capsys):
+    from autometa.cli import main
+
+    X, y = _data(RATINGS)
+    X.assign(target=y).to_csv(tmp_path / "d.csv", index=False)
+    assert main(["recommend", str(tmp_path / "d.csv"), "--target", "target", "--top-k", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "inferred task='classification'" in err and "pass --task regression" in err
