@@ -186,6 +186,7 @@ class MetaEstimatorMixin(BaseEstimator):
         kb: Any,
         model: Any,
         random_state: int | None,
+        time_budget: float | None = None,
     ) -> Any:
         from autometa.recommend._recommend import recommend_from_metafeatures
 
@@ -204,6 +205,7 @@ class MetaEstimatorMixin(BaseEstimator):
             n_features=int(X.shape[1]),
             owner=type(self).__name__,
             stacklevel=4,
+            time_budget=time_budget,
         )
 
     # -- delegation ---------------------------------------------------------------------------

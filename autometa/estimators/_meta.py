@@ -37,8 +37,10 @@ _PARAMS_DOC = """
         The score of the candidates; None uses the recommendation's metric
         (``balanced_accuracy`` / ``r2`` by default).
     time_budget : float or None, default=None
-        Seconds for the candidates' cross-validation: no new candidate starts once it is
-        spent (at least one is always evaluated). None: no limit.
+        Seconds: only configurations predicted to fit on all the data within it are
+        recommended (the cost model's prediction for one single-threaded fit), and the
+        candidates' cross-validation starts no new candidate once it is spent (at least one
+        is always evaluated). None: no limit.
     learners : list of str or None, default=None
         Restrict to these registry learners.
     metric : str or None, default=None
@@ -138,6 +140,7 @@ class _MetaSearch(MetaEstimatorMixin):
             kb=self.kb,
             model=self.model,
             random_state=seed,
+            time_budget=budget,
         )
         self.recommendation_ = rec
         choice = 0

@@ -695,15 +695,18 @@ def _by_cost(
     The cost model predicts the seconds of one fit on all the data (``general.n_instances``
     rows, ``general.n_features`` features, ``general.n_classes`` classes); see
     :func:`autometa.recommend._cost.order_by_cost` for the order. Without a cost model the
-    times are NaN and the order is unchanged (a budget is then an error).
+    times are NaN and the order is unchanged (a budget then warns that it cannot filter).
     """
     cost = cost_model_for(res.models_dir, res.kb)
     if cost is None:
         if time_budget is not None:
-            raise ModelError(
-                f"The 'time_budget' of {owner} needs a cost model, and neither the meta-models "
-                "nor the knowledge base provide one (runs without data sizes). Retrain the "
-                "models with `autometa models train`, or leave time_budget=None."
+            warnings.warn(
+                f"The 'time_budget' of {owner} cannot filter the recommendations: neither the "
+                "meta-models nor the knowledge base provide a cost model (its runs record no "
+                "data sizes). Retrain the models with `autometa models train` on a knowledge "
+                "base of schema 2.",
+                UserWarning,
+                stacklevel=4,
             )
         return pd.Series(np.nan, index=candidates), candidates
     n = float(mf.get("general.n_instances", np.nan))

@@ -87,7 +87,8 @@ def test_candidates_are_cross_validated(mixed, kb):
 
 def test_time_budget_stops_after_first_candidate(mixed, kb):
     X, y = mixed
-    clf = MetaClassifier(kb=kb, n_candidates=5, cv=3, time_budget=1e-9).fit(X, y)
+    with pytest.warns(UserWarning, match="cannot filter the recommendations"):
+        clf = MetaClassifier(kb=kb, n_candidates=5, cv=3, time_budget=1e-9).fit(X, y)
     assert len(clf.cv_results_["params"]) == 1
 
 
@@ -221,3 +222,20 @@ def test_no_recommendation_that_can_be_fitted_is_a_data_error(mixed, kb, monkeyp
         ),
     ):
         MetaClassifier(kb=kb, top_k=2).fit(X, y)
+
+
+def test_time_budget_keeps_to_configurations_predicted_to_fit():
+    import warnings as _w
+
+    from sklearn.datasets import make_classification
+
+    from autometa import MetaClassifier
+
+    X, y = make_classification(n_samples=200, n_features=6, random_state=0)
+    with _w.catch_warnings():
+        _w.simplefilter("ignore")
+        free = MetaClassifier(top_k=500).fit(X, y)
+        budget = float(free.recommendation_.table["fit_time"].quantile(0.25))
+        tight = MetaClassifier(top_k=500, time_budget=budget).fit(X, y)
+    assert (tight.recommendation_.table["fit_time"] <= budget).all()
+    assert len(tight.recommendation_) < len(free.recommendation_)
