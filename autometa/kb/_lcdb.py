@@ -273,6 +273,7 @@ def _aggregate_table(
                 score=chunk[score_col],
                 score_sq=chunk[score_col] ** 2,
                 n=chunk[score_col].notna().astype("int64"),
+                rows=1,
                 n_time=chunk["traintime"].notna().astype("int64"),
             )
             g = chunk.groupby(keys)
@@ -281,6 +282,7 @@ def _aggregate_table(
                     score=("score", "sum"),
                     score_sq=("score_sq", "sum"),
                     n=("n", "sum"),
+                    rows=("rows", "sum"),
                     traintime=("traintime", "sum"),
                     n_time=("n_time", "sum"),
                     size_test=("size_test", "max"),
@@ -295,7 +297,7 @@ def _aggregate_table(
     count = count.rename("count").reset_index()
     if not sums:
         empty = pd.DataFrame(
-            columns=[*keys, "size_test", "n_seeds", "score", "score_std", "fit_time"]
+            columns=[*keys, "size_test", "n_seeds", "n_rows", "score", "score_std", "fit_time"]
         )
         return empty, count
     total = (
@@ -306,6 +308,7 @@ def _aggregate_table(
                 "score": "sum",
                 "score_sq": "sum",
                 "n": "sum",
+                "rows": "sum",
                 "traintime": "sum",
                 "n_time": "sum",
                 "size_test": "max",
@@ -318,7 +321,8 @@ def _aggregate_table(
     out = pd.DataFrame(
         {
             "size_test": total["size_test"].astype("int64"),
-            "n_seeds": n_seed.astype("int64"),
+            "n_seeds": n_seed.astype("int64"),  # measurements with a score
+            "n_rows": total["rows"].astype("int64"),  # all measurements
             "score": mean,
             # sample standard deviation over the seed pairs
             "score_std": np.sqrt(var * n_seed / (n_seed - 1).replace(0, np.nan)),
@@ -501,7 +505,7 @@ def import_lcdb(
         "score": score,
         "datasets": sorted(openml_ids) if openml_ids is not None else None,
         "same_preprocessing": same_preprocessing,
-        "version": 1,
+        "version": 2,
     }
     key = hashlib.sha1(json.dumps(options, sort_keys=True).encode()).hexdigest()[:12]
     book = _Ledger(Path(ledger) if ledger is not None else None, key)
@@ -550,13 +554,12 @@ def import_lcdb(
             )
     # measurements of kept groups whose score is missing in the first table
     if len(base):
-        missing = base["score"].isna()
         skip(
             "metric not available",
-            int(missing.sum()),
-            f"no {wanted[0]} score in LCDB for some curve points",
+            int((base["n_rows"] - base["n_seeds"]).sum()),
+            f"no {wanted[0]} score in LCDB for some measurements",
         )
-        base = base.loc[~missing]
+        base = base.loc[base["score"].notna()]
 
     # -- thinning
     if max_rows_per_curve is not None and len(base):
@@ -743,7 +746,7 @@ def lcdb_curves(
         "autometa_learner",
         out["learner"].map(lambda v: LCDB_LEARNERS.get(v, (None, None))[0]).astype("string"),
     )
-    return out.drop(columns=["outer_seeds", "inner_seeds"]).reset_index(drop=True)
+    return out.drop(columns=["outer_seeds", "inner_seeds", "n_rows"]).reset_index(drop=True)
 
 
 def lcdb_fit_times(

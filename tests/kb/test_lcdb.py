@@ -272,3 +272,26 @@ def test_cli_imports_and_merges(tmp_path, capsys):
     )
     assert code == 0
     assert len(KnowledgeBase.load(merged).runs) == len(kb.runs)
+
+
+def test_missing_scores_are_counted_not_averaged(tmp_path, raw):
+    for f in FIXTURE.iterdir():
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    acc = raw["accuracy"].copy()
+    rf = (acc["openmlid"] == 54) & (acc["learner"] == "sklearn.ensemble.RandomForestClassifier")
+    gone = rf & (acc["size_train"] == 16) & (acc["outer_seed"] == 0)
+    acc.loc[gone, "score_test"] = np.nan
+    acc.to_csv(tmp_path / "database-accuracy.csv", index=False)
+    result = import_lcdb(tmp_path, metrics=["accuracy"])
+    counts = dict(zip(result.unmapped["reason"], result.unmapped["count"]))
+    assert counts["metric not available"] == int(gone.sum()) == 2
+    config_id = get_learner("RandomForestClassifier").default_configuration().config_id
+    run = result.runs.loc[
+        (result.runs["dataset_id"] == "lcdb/54")
+        & (result.runs["config_id"] == config_id)
+        & (result.runs["n_train_rows"] == 16)
+    ].iloc[0]
+    assert run["n_folds"] == 2
+    assert run["accuracy"] == pytest.approx(
+        acc.loc[rf & (acc["size_train"] == 16)]["score_test"].mean()
+    )
