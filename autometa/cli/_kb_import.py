@@ -75,8 +75,18 @@ def register(kb_subparsers: argparse._SubParsersAction) -> None:
         help="comma-separated metrics (accuracy, roc_auc, log_loss)",
     )
     lcdb.add_argument("--datasets", help="comma-separated OpenML dataset ids (default: all)")
-    lcdb.add_argument("--max-rows-per-curve", type=int, default=None)
-    lcdb.add_argument("--score", choices=("test", "valid"), default="test")
+    lcdb.add_argument(
+        "--max-rows-per-curve",
+        type=int,
+        default=None,
+        help="at most this many training sizes per dataset and learner (the largest kept)",
+    )
+    lcdb.add_argument(
+        "--score",
+        choices=("test", "valid"),
+        default="test",
+        help="LCDB's score column to read (score_test or score_valid)",
+    )
     lcdb.add_argument(
         "--any-preprocessing",
         action="store_true",
@@ -88,7 +98,11 @@ def register(kb_subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="an existing knowledge base to merge the import into before saving",
     )
-    lcdb.add_argument("--merge-default", action="store_true")
+    lcdb.add_argument(
+        "--merge-default",
+        action="store_true",
+        help="merge the import into autometa's default knowledge base before saving",
+    )
     lcdb.set_defaults(func=_import_lcdb)
 
 
