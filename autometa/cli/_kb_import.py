@@ -1,4 +1,4 @@
-"""``autometa kb import-openml`` and ``autometa kb import-runs``."""
+"""``autometa kb import-openml``, ``autometa kb import-runs`` and ``autometa kb import-lcdb``."""
 
 from __future__ import annotations
 
@@ -63,6 +63,58 @@ def register(kb_subparsers: argparse._SubParsersAction) -> None:
     )
     runs.set_defaults(func=_import_runs)
 
+    lcdb = kb_subparsers.add_parser(
+        "import-lcdb",
+        help="import the Learning Curve Database (pip install lcdb==0.1.0)",
+        description="Import LCDB's learning curves: default configurations of the learners "
+        "whose LCDB setting gives our results (tree learners on datasets without categorical "
+        "features or missing values), one run per dataset, learner and training size (mean "
+        "over seeds), datasets with OpenML's qualities as meta-features. Everything else is "
+        "counted by reason. An interrupted import resumes from the ledger in OUT.import/.",
+    )
+    lcdb.add_argument(
+        "--path",
+        type=Path,
+        default=None,
+        help="lcdb-0.1.0.tar.gz or the directory it extracts to (default: installed lcdb)",
+    )
+    lcdb.add_argument("--out", type=Path, required=True, help="knowledge base to write")
+    lcdb.add_argument(
+        "--metrics",
+        default="accuracy,roc_auc,log_loss",
+        help="comma-separated metrics (accuracy, roc_auc, log_loss)",
+    )
+    lcdb.add_argument("--datasets", help="comma-separated OpenML dataset ids (default: all)")
+    lcdb.add_argument(
+        "--max-rows-per-curve",
+        type=int,
+        default=None,
+        help="at most this many training sizes per dataset and learner (the largest kept)",
+    )
+    lcdb.add_argument(
+        "--score",
+        choices=("test", "valid"),
+        default="test",
+        help="LCDB's score column to read (score_test or score_valid)",
+    )
+    lcdb.add_argument(
+        "--any-preprocessing",
+        action="store_true",
+        help="also import tree learners on datasets where LCDB one-hot encoded or imputed",
+    )
+    lcdb.add_argument(
+        "--merge",
+        type=Path,
+        default=None,
+        help="an existing knowledge base to merge the import into before saving",
+    )
+    lcdb.add_argument(
+        "--merge-default",
+        action="store_true",
+        help="merge the import into autometa's default knowledge base before saving",
+    )
+    lcdb.set_defaults(func=_import_lcdb)
+
 
 def _int_list(text: str, what: str) -> list[int]:
     try:
@@ -73,10 +125,12 @@ def _int_list(text: str, what: str) -> list[int]:
         ) from None
 
 
-def _finish(result: Any, out: Path, merge_default: bool) -> int:
+def _finish(result: Any, out: Path, merge_default: bool, merge: Path | None = None) -> int:
     from autometa.kb import KnowledgeBase
 
     kb = result.to_knowledge_base()
+    if merge is not None:
+        kb = KnowledgeBase.load(merge).merge(kb)
     if merge_default:
         kb = KnowledgeBase.default().merge(kb)
     kb.save(out)
@@ -128,3 +182,19 @@ def _import_runs(args: argparse.Namespace) -> int:
 
     result = import_runs(args.file, args.datasets, target=args.target)
     return _finish(result, args.out, args.merge_default)
+
+
+def _import_lcdb(args: argparse.Namespace) -> int:
+    from autometa.kb import import_lcdb
+
+    ledger = args.out.with_name(args.out.name + ".import") / "ledger.jsonl"
+    result = import_lcdb(
+        args.path,
+        metrics=[m.strip() for m in args.metrics.split(",") if m.strip()],
+        datasets=_int_list(args.datasets, "datasets") if args.datasets else None,
+        max_rows_per_curve=args.max_rows_per_curve,
+        score=args.score,
+        same_preprocessing=not args.any_preprocessing,
+        ledger=ledger,
+    )
+    return _finish(result, args.out, args.merge_default, args.merge)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from autometa.kb._datasets import DatasetSpec, discover_datasets, load_dataset
 from autometa.kb._import_runs import ImportResult, import_runs
+from autometa.kb._lcdb import LCDB_LEARNERS, LCDB_METRICS, import_lcdb, lcdb_curves, lcdb_fit_times
 from autometa.kb._openml import OPENML_MEASURES, import_openml
 from autometa.kb._runner import BuildSummary, build_knowledge_base, refresh_metafeatures
 from autometa.kb._schema import (
@@ -33,6 +34,11 @@ __all__ = [
     "OPENML_MEASURES",
     "import_openml",
     "import_runs",
+    "LCDB_LEARNERS",
+    "LCDB_METRICS",
+    "import_lcdb",
+    "lcdb_curves",
+    "lcdb_fit_times",
     "DEFAULT_METRIC",
     "FORMAT_NAME",
     "METRICS",

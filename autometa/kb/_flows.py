@@ -71,6 +71,11 @@ REASONS: tuple[str, ...] = (
     "unsupported task type",
     "missing setup",
     "beyond max runs per task",
+    # the Learning Curve Database (autometa.kb._lcdb)
+    "learner not in registry",
+    "preprocessing differs",
+    "dataset without qualities",
+    "beyond max runs per curve",
 )
 
 _HISTORIC_MODULES: dict[str, tuple[str, ...]] = {
