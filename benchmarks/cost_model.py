@@ -11,6 +11,10 @@ reference size linearly with the rows.
     python benchmarks/cost_model.py --proxy     # v1 knowledge bases (one size only): fitted
                                                 # on runs below 400 training rows, tested on
                                                 # runs above 600
+    python benchmarks/cost_model.py --lcdb      # LCDB's measured times (default
+                                                # configurations) on held-out LCDB datasets
+                                                # above 20,000 training rows, the cost model
+                                                # fitted without and with LCDB's other datasets
 """
 
 from __future__ import annotations
@@ -37,14 +41,68 @@ def _split(table: pd.DataFrame, proxy: bool) -> tuple[pd.Series, pd.Series]:
     return pd.Series(True, index=table.index), larger & (table["n_train"] == largest)
 
 
+def _lcdb(kb: KnowledgeBase, groups: int, seed: int, min_rows: int = 20_000) -> None:
+    base = CostModel.training_table(kb)
+    lc = CostModel.lcdb_training_table()
+    ids = np.array(sorted(lc["dataset_id"].unique()))
+    group = dict(zip(ids, np.random.default_rng(seed).permutation(len(ids)) % groups))
+    rows = []
+    for g in range(groups):
+        held = lc["dataset_id"].map(group) == g
+        test = lc.loc[held & (lc["n_train"] >= min_rows)]
+        if len(test) == 0:
+            continue
+        without = CostModel().fit_table(base)
+        with_lcdb = CostModel().fit_table(pd.concat([base, lc.loc[~held]], ignore_index=True))
+        for (_, n, d, c), part in test.groupby(
+            ["dataset_id", "n_train", "n_features", "n_classes"]
+        ):
+            query = part[["learner", "params"]]
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "learner": part["learner"].to_numpy(),
+                        "measured": part["fit_time"].to_numpy(),
+                        "without": without.predict(query, n_rows=n, n_features=d, n_classes=c)[
+                            "fit_time"
+                        ].to_numpy(),
+                        "with": with_lcdb.predict(query, n_rows=n, n_features=d, n_classes=c)[
+                            "fit_time"
+                        ].to_numpy(),
+                        "n_train": n,
+                        "dataset_id": part["dataset_id"].to_numpy(),
+                    }
+                )
+            )
+    res = pd.concat(rows, ignore_index=True)
+    print(
+        f"{len(res)} held-out LCDB measurements of {res['dataset_id'].nunique()} datasets at "
+        f"{min_rows:,}+ training rows (median {int(res['n_train'].median()):,}, largest "
+        f"{int(res['n_train'].max()):,})\n"
+    )
+    print("| learner | runs | without LCDB | with LCDB |\n|---|---:|---:|---:|")
+    for learner, part in sorted(res.groupby("learner")):
+        print(
+            f"| {learner} | {len(part)} | {median_log10_error(part['without'], part.measured):.2f}"
+            f" | {median_log10_error(part['with'], part.measured):.2f} |"
+        )
+    print(
+        f"| **all** | {len(res)} | {median_log10_error(res['without'], res.measured):.2f} | "
+        f"**{median_log10_error(res['with'], res.measured):.2f}** |"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kb", default=None, help="knowledge base (default: the shipped one)")
     parser.add_argument("--groups", type=int, default=5)
     parser.add_argument("--proxy", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--lcdb", action="store_true")
     args = parser.parse_args()
     kb = KnowledgeBase.load(args.kb) if args.kb else KnowledgeBase.default()
+    if args.lcdb:
+        return _lcdb(kb, args.groups, args.seed)
     table = CostModel.training_table(kb)
     table["family"] = table["dataset_id"].map(kb.datasets.set_index("dataset_id")["family"])
     train_mask, test_mask = _split(table, args.proxy)

@@ -81,6 +81,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="train only for this task (repeatable; default: every task of the KB)",
     )
     train.add_argument("--seed", type=int, default=0, help="random_state of every model")
+    train.add_argument(
+        "--cost-lcdb",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="PATH",
+        help="fit the cost model on LCDB's measured training times too (up to 2.2 million "
+        "rows): the installed lcdb package, or PATH (its files or sdist)",
+    )
     train.set_defaults(func=_train)
 
 
@@ -203,14 +212,22 @@ def _parse_rankers(text: str | None, names: list[str]) -> dict[str, str]:
     return rankers
 
 
-def _train_cost(kb: Any, out: Path, index: dict[str, Any]) -> None:
-    """The cost model (predicted fit times) on every run of ``kb`` with a data size."""
+def _train_cost(kb: Any, out: Path, index: dict[str, Any], lcdb: str | None = None) -> None:
+    """The cost model (predicted fit times) on every run of ``kb`` with a data size, and on
+    LCDB's measured training times when ``lcdb`` is given ("" for the installed package)."""
+    import pandas as pd
+
     from autometa._exceptions import ModelError
     from autometa.models._cost import CostModel
 
     start = time.perf_counter()
+    table = CostModel.training_table(kb)
+    if lcdb is not None:
+        extra = CostModel.lcdb_training_table(lcdb or None)
+        print(f"cost model      + {len(extra)} LCDB training times")
+        table = pd.concat([table, extra], ignore_index=True)
     try:
-        cost = CostModel().fit(kb)
+        cost = CostModel().fit_table(table)
     except ModelError as exc:
         print(f"no cost model: {exc}")
         return
@@ -278,7 +295,7 @@ def _train(args: argparse.Namespace) -> int:
         if "maml" in names:
             entry["adaptive"] = "maml"
         index["tasks"][task] = entry
-    _train_cost(kb, out, index)
+    _train_cost(kb, out, index, args.cost_lcdb)
     tmp = out / "models.json.tmp"
     tmp.write_text(json.dumps(index, indent=1) + "\n")
     os.replace(tmp, out / "models.json")

@@ -153,6 +153,37 @@ class CostModel:
         )
         return table.dropna(subset=["learner", "n_features"]).reset_index(drop=True)
 
+    @staticmethod
+    def lcdb_training_table(path: str | Path | None = None) -> pd.DataFrame:
+        """LCDB's measured training times (default configurations of the learners it shares
+        with the registry, up to 2.2 million rows) in the layout of :meth:`training_table`.
+
+        ``path``: LCDB's files (see :func:`autometa.kb.import_lcdb`); default the installed
+        ``lcdb`` package. Predict times are NaN (LCDB does not record them).
+        """
+        from autometa.kb import lcdb_fit_times
+        from autometa.learners import get_learner
+
+        lc = lcdb_fit_times(path)
+        lc = lc.loc[lc["autometa_learner"].notna() & np.isfinite(lc["fit_time"].astype(float))]
+        params = {
+            name: get_learner(name).default_configuration().params_json
+            for name in lc["autometa_learner"].unique()
+        }
+        return pd.DataFrame(
+            {
+                "learner": lc["autometa_learner"].to_numpy(),
+                "params": lc["autometa_learner"].map(params).to_numpy(),
+                "n_train": lc["n_train_rows"].astype(float).to_numpy(),
+                "n_test": np.nan,
+                "n_features": lc["n_features"].astype(float).to_numpy(),
+                "n_classes": lc["n_classes"].astype(float).to_numpy(),
+                "fit_time": lc["fit_time"].astype(float).to_numpy(),
+                "predict_time": np.nan,
+                "dataset_id": "lcdb/" + lc["openml_id"].astype(str).to_numpy(),
+            }
+        )
+
     def fit(self, kb: Any) -> CostModel:
         """Fit on every usable run of ``kb`` (see :meth:`training_table`)."""
         return self.fit_table(self.training_table(kb))
