@@ -111,8 +111,7 @@ class MetaSampler(BaseSampler):
     onto the distributions the objective asks for (clipped, rounded, snapped, matched). Every
     other parameter, and any value that cannot be represented, comes from
     ``independent_sampler`` (TPE by default). The proposal of each trial is made in
-    :meth:`before_trial`, recorded in the trial's system attributes
-    (``"autometa:config_id"``) and served by :meth:`sample_relative` (parameters present in
+    :meth:`before_trial` and served by :meth:`sample_relative` (parameters present in
     every trial) and :meth:`sample_independent` (the conditional ones).
 
     No trial runs twice: every proposal, mapped onto the study's distributions, is checked
