@@ -221,7 +221,7 @@ def _check_resume(study: Any, settings: dict[str, Any], learners: list[str]) -> 
         if before.get("learners") != settings["learners"]:
             raise ParameterError(
                 f"The study '{name}' tunes the learners {before.get('learners')}, not "
-                f"{settings['learners']}. Pass --learners {','.join(before.get('learners'))} "
+                f"{settings['learners']}. Pass --learners {','.join(before.get('learners') or [])} "
                 "or another --study-name."
             )
     # Studies not started by `autometa tune` (or by an older version): their parameters.
