@@ -285,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
     chosen = choose_datasets(index, args.tasks, args.n_datasets, args.min_rows, args.max_rows)
     kb_families = set(kb.datasets["family"].astype(str))
     ks = [k for k in KS if k <= args.trials]
+    if args.trials not in ks:
+        ks.append(args.trials)
     test_ks = [k for k in TEST_KS if k <= args.trials]
     if args.trials not in test_ks:
         test_ks.append(args.trials)
@@ -369,6 +371,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Command: `python benchmarks/optuna_live.py {' '.join(argv or sys.argv[1:])}`",
         "",
         f"Datasets: {', '.join(chosen['name'])}.",
+        "",
         "",
     ]
     markdown = "\n".join(header) + summarize(runs, ks, test_ks, args.trials)
