@@ -17,7 +17,7 @@ def _kw(fake_model, mf) -> dict:
 
 def test_enqueues_the_top_recommendations_in_autometa_naming(fake_model, mf) -> None:
     study = optuna.create_study(direction="maximize")
-    table = warm_start(study, n_trials=4, **_kw(fake_model, mf))
+    table = warm_start(study, n_trials=4, min_distance=0, **_kw(fake_model, mf))
     assert list(table["rank"]) == [1, 2, 3, 4]
     assert list(table["config_id"]) == fake_model.rank(mf)[:4]
     waiting = study.get_trials(states=(optuna.trial.TrialState.WAITING,))
