@@ -367,15 +367,21 @@ def _tune(args: argparse.Namespace) -> int:
     if not isinstance(study.user_attrs.get(SETTINGS_ATTR), dict):
         study.set_user_attr(SETTINGS_ATTR, settings)
     if args.warm_start:
-        warm_start(
-            study,
-            n_trials=min(warm_trials, n_trials),
-            learners=learners,
-            kb=kb,
-            model=model,
-            task=task,
-            metafeatures=mf,
-        )
+        # The space is suggest()'s own: what it cannot hold (e.g. gamma="scale") is left to
+        # the sampler, as the trials' user_attrs record; a note for -v, not a warning.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
+            warm_start(
+                study,
+                n_trials=min(warm_trials, n_trials),
+                learners=learners,
+                kb=kb,
+                model=model,
+                task=task,
+                metafeatures=mf,
+            )
+        for w in caught:
+            logger.info("%s", w.message)
 
     deadline = None if args.timeout is None else time.monotonic() + args.timeout
 
