@@ -48,10 +48,10 @@ cold.optimize(objective, n_trials=N_TRIALS)
 
 print("MetaSampler's trials:")
 print(
-    meta.trials_dataframe(attrs=("number", "value", "user_attrs", "system_attrs"))[
-        ["number", "value", "user_attrs_learner", "system_attrs_autometa:phase"]
+    meta.trials_dataframe(attrs=("number", "value", "user_attrs"))[
+        ["number", "value", "user_attrs_learner", "user_attrs_autometa:source"]
     ]
-    .rename(columns={"user_attrs_learner": "learner", "system_attrs_autometa:phase": "phase"})
+    .rename(columns={"user_attrs_learner": "learner", "user_attrs_autometa:source": "source"})
     .to_string(index=False)
 )
 print("\nbest R^2 (3-fold CV) after k trials on diabetes:")

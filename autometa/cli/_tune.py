@@ -15,9 +15,11 @@ shipped default models.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import math
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,18 @@ from typing import Any
 from autometa._exceptions import DataError, ParameterError
 
 logger = logging.getLogger(__name__)
+
+#: The study's user attribute holding what ``tune`` ran it with (compared on resume).
+SETTINGS_ATTR = "autometa:tune"
+#: Database driver modules -> the pip package that installs them.
+_DRIVERS = {
+    "psycopg2": "psycopg2-binary",
+    "psycopg": "'psycopg[binary]'",
+    "MySQLdb": "mysqlclient",
+    "pymysql": "pymysql",
+    "pyodbc": "pyodbc",
+    "oracledb": "oracledb",
+}
 
 # The knowledge base's metric names -> (scikit-learn scorer, sign that turns it back).
 _SCORERS = {
@@ -76,8 +90,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--warm-trials",
         type=int,
-        default=10,
-        help="how many recommendations to enqueue (10, at most --n-trials)",
+        default=None,
+        help="how many recommendations to enqueue (default: half of --n-trials, at most 10, "
+        "so that the sampler chooses the rest)",
     )
     p.add_argument(
         "--metric",
@@ -85,7 +100,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"metric to optimize: {', '.join(_SCORERS)} (default: balanced_accuracy or r2)",
     )
     p.add_argument("--cv", type=int, default=5, help="cross-validation folds (5)")
-    p.add_argument("--timeout", type=float, default=None, help="stop after this many seconds")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="stop the study after this many seconds overall (a running trial is stopped "
+        "at the deadline)",
+    )
+    p.add_argument(
+        "--trial-timeout",
+        type=float,
+        default=None,
+        help="stop a trial's cross-validation after this many seconds; the trial is "
+        "recorded as pruned (default: no limit)",
+    )
     p.add_argument("--learners", default=None, help="comma-separated learner names to tune")
     p.add_argument("--task", default="auto", choices=["auto", "classification", "regression"])
     p.add_argument("--kb", default=None, help="a knowledge-base directory instead of the default")
@@ -128,10 +156,136 @@ def _meta_model(args: argparse.Namespace, task: str, metric: str) -> tuple[Any, 
     return None, None
 
 
+def _fingerprint(X: Any, y: Any) -> str:
+    """sha256 of the data's columns and values (row order included)."""
+    import pandas as pd
+
+    digest = hashlib.sha256()
+    digest.update(json.dumps([str(c) for c in X.columns] + [str(y.name)]).encode())
+    digest.update(pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes())
+    digest.update(pd.util.hash_pandas_object(y, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _create_study(args: argparse.Namespace, direction: str, sampler: Any) -> Any:
+    """``optuna.create_study``, with a one-line hint when the storage's driver is missing."""
+    import optuna
+
+    try:
+        return optuna.create_study(
+            storage=args.storage,
+            study_name=args.study_name,
+            direction=direction,
+            sampler=sampler,
+            load_if_exists=args.study_name is not None,
+        )
+    except ImportError as exc:
+        cause = exc.__cause__ if isinstance(exc.__cause__, ImportError) else exc
+        module = getattr(cause, "name", None) or "its database driver"
+        scheme = str(args.storage).split(":", 1)[0].split("+", 1)[0]
+        package = _DRIVERS.get(module, module)
+        raise ParameterError(
+            f"The '--storage' option {scheme}://... needs the Python module '{module}', which "
+            f"is not installed. Install it (pip install {package}) or use a SQLite storage, "
+            "e.g. --storage sqlite:///tune.db."
+        ) from exc
+
+
+def _check_resume(study: Any, settings: dict[str, Any], learners: list[str]) -> None:
+    """Refuse to resume a study run on other data, CV settings or learners (one line)."""
+    from autometa.optuna import search_space, study_distributions
+
+    name = study.study_name
+    before = study.user_attrs.get(SETTINGS_ATTR)
+    if isinstance(before, dict):
+        if before.get("data_sha256") != settings["data_sha256"]:
+            raise ParameterError(
+                f"The study '{name}' was run on another dataset ({before.get('data')}, "
+                f"target '{before.get('target')}', {before.get('rows')} rows) than "
+                f"{settings['data']} (target '{settings['target']}', {settings['rows']} rows). "
+                "Pass another --study-name, or the same data."
+            )
+        for key, option in (("target", "--target"), ("cv", "--cv"), ("seed", "--seed")):
+            if before.get(key) != settings[key]:
+                raise ParameterError(
+                    f"The study '{name}' was run with {option} {before.get(key)}, not "
+                    f"{settings[key]}: its values would not be comparable. Pass {option} "
+                    f"{before.get(key)} or another --study-name."
+                )
+        if before.get("metric") != settings["metric"]:
+            raise ParameterError(
+                f"The study '{name}' was run with --metric {before.get('metric')}, not "
+                f"{settings['metric']}. Pass --metric {before.get('metric')} or another "
+                "--study-name."
+            )
+        if before.get("learners") != settings["learners"]:
+            raise ParameterError(
+                f"The study '{name}' tunes the learners {before.get('learners')}, not "
+                f"{settings['learners']}. Pass --learners {','.join(before.get('learners') or [])} "
+                "or another --study-name."
+            )
+    # Studies not started by `autometa tune` (or by an older version): their parameters.
+    ours = search_space(learners)
+    theirs = study_distributions(study)
+    for param, dist in theirs.items():
+        if param in ours and ours[param] != dist:
+            raise ParameterError(
+                f"The study '{name}' has the parameter '{param}' as {dist}, but --learners "
+                f"{','.join(learners)} gives {ours[param]}. Pass the learners the study was "
+                "run with, or another --study-name."
+            )
+
+
+def _cv_child(conn: Any, pipe: Any, X: Any, y: Any, splitter: Any, scorer: str) -> None:
+    import numpy as np
+    from sklearn.model_selection import cross_val_score
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            scores = cross_val_score(pipe, X, y, cv=splitter, scoring=scorer, error_score=np.nan)
+        except Exception:
+            scores = np.full(1, np.nan)
+    conn.send(scores)
+    conn.close()
+
+
+def _cross_validate(
+    pipe: Any, X: Any, y: Any, splitter: Any, scorer: str, limit: float | None
+) -> Any:
+    """Fold scores of ``pipe``; None when ``limit`` seconds passed first (the work stops)."""
+    import numpy as np
+    from sklearn.model_selection import cross_val_score
+
+    if limit is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return cross_val_score(pipe, X, y, cv=splitter, scoring=scorer, error_score=np.nan)
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+    receive, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_cv_child, args=(send, pipe, X, y, splitter, scorer), daemon=True)
+    proc.start()
+    send.close()
+    try:
+        if receive.poll(max(limit, 0.0)):
+            return receive.recv()
+        return None
+    except EOFError:  # the worker died (e.g. out of memory)
+        return np.full(1, np.nan)
+    finally:
+        if proc.is_alive():
+            proc.terminate()
+        proc.join()
+        receive.close()
+
+
 def _tune(args: argparse.Namespace) -> int:
     import numpy as np
     import optuna
-    from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
+    from sklearn.model_selection import KFold, StratifiedKFold
 
     import metafeatures
     from autometa._io import read_table, split_target
@@ -142,11 +296,15 @@ def _tune(args: argparse.Namespace) -> int:
 
     n_trials = _option_int(args.n_trials, "--n-trials", 1)
     cv = _option_int(args.cv, "--cv", 2)
-    warm_trials = _option_int(args.warm_trials, "--warm-trials", 1)
-    if args.timeout is not None and not args.timeout > 0:
-        raise ParameterError(
-            f"The '--timeout' option must be a number of seconds > 0. Got {args.timeout} instead."
-        )
+    if args.warm_trials is None:  # below --n-trials, so that the sampler has trials too
+        warm_trials = max(1, min(10, n_trials // 2))
+    else:
+        warm_trials = _option_int(args.warm_trials, "--warm-trials", 1)
+    for option, value in (("--timeout", args.timeout), ("--trial-timeout", args.trial_timeout)):
+        if value is not None and not value > 0:
+            raise ParameterError(
+                f"The '{option}' option must be a number of seconds > 0. Got {value} instead."
+            )
     X, y = split_target(read_table(args.data), args.target)
     if y.isna().any():
         raise DataError(
@@ -187,34 +345,56 @@ def _tune(args: argparse.Namespace) -> int:
         )
     else:
         sampler = optuna.samplers.TPESampler(seed=args.seed)
-    study = optuna.create_study(
-        storage=args.storage,
-        study_name=args.study_name,
-        direction=direction,
-        sampler=sampler,
-        load_if_exists=args.study_name is not None,
-    )
+    study = _create_study(args, direction, sampler)
     if study.direction.name.lower() != direction:
         raise ParameterError(
             f"The study '{study.study_name}' in {args.storage} is to {study.direction.name.lower()}"
             f", but --metric {metric} is to {direction}. Pass another --study-name or --metric."
         )
+    settings = {
+        "data": Path(args.data).name,
+        "data_sha256": _fingerprint(X, y),
+        "rows": int(len(y)),
+        "target": args.target,
+        "task": task,
+        "metric": metric,
+        "cv": cv,
+        "seed": args.seed,
+        "learners": learners,
+    }
+    # Checked before anything runs or is enqueued: a refused resume leaves the study as it was.
+    _check_resume(study, settings, learners)
+    if not isinstance(study.user_attrs.get(SETTINGS_ATTR), dict):
+        study.set_user_attr(SETTINGS_ATTR, settings)
     if args.warm_start:
-        warm_start(
-            study,
-            n_trials=min(warm_trials, n_trials),
-            learners=learners,
-            kb=kb,
-            model=model,
-            task=task,
-            metafeatures=mf,
-        )
+        # The space is suggest()'s own: what it cannot hold (e.g. gamma="scale") is left to
+        # the sampler, as the trials' user_attrs record; a note for -v, not a warning.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
+            warm_start(
+                study,
+                n_trials=min(warm_trials, n_trials),
+                learners=learners,
+                kb=kb,
+                model=model,
+                task=task,
+                metafeatures=mf,
+            )
+        for w in caught:
+            logger.info("%s", w.message)
+
+    deadline = None if args.timeout is None else time.monotonic() + args.timeout
 
     def objective(trial: optuna.Trial) -> float:
         pipe = suggest(trial, learners, task=task, random_state=args.seed)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            scores = cross_val_score(pipe, X, y, cv=splitter, scoring=scorer, error_score=np.nan)
+        limit = args.trial_timeout
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            limit = left if limit is None else min(limit, left)
+        scores = _cross_validate(pipe, X, y, splitter, scorer, limit)
+        if scores is None:
+            trial.set_user_attr("autometa:timeout", True)
+            raise optuna.TrialPruned(f"the trial was stopped after {limit:.1f} s")
         value = sign * float(np.mean(scores))
         if not math.isfinite(value):
             raise optuna.TrialPruned(f"the pipeline failed on at least one of the {cv} folds")
@@ -227,8 +407,14 @@ def _tune(args: argparse.Namespace) -> int:
     n_warm = sum(t.user_attrs.get("autometa:source") == "warm_start" for t in trials)
     n_done = sum(t.state == optuna.trial.TrialState.COMPLETE for t in trials)
     n_failed = len(trials) - n_done
+    n_timeout = sum(bool(t.user_attrs.get("autometa:timeout")) for t in trials)
     done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     if not done:
+        if n_timeout:
+            raise DataError(
+                f"No trial completed: {n_timeout} of {len(trials)} trial(s) were stopped at the "
+                "time limit. Raise --trial-timeout or --timeout."
+            )
         raise DataError(
             f"No trial completed: every pipeline failed in cross-validation on '{args.data}'. "
             "Run with -v to see the errors."
@@ -249,6 +435,7 @@ def _tune(args: argparse.Namespace) -> int:
             "n_trials": len(trials),
             "n_warm_started": n_warm,
             "n_failed": n_failed,
+            "n_timeout": n_timeout,
             "best_trial": best.number,
             "best_value": best.value,
             "learner": learner,
@@ -260,9 +447,11 @@ def _tune(args: argparse.Namespace) -> int:
     where = f" in {args.storage}" if args.storage else ""
     print(
         f"study '{study.study_name}'{where}: {len(trials)} trial(s) run "
-        f"({n_warm} warm-started by autometa, {n_failed} failed), sampler {args.sampler}"
+        f"({n_warm} warm-started by autometa, {n_failed} failed"
+        + (f", {n_timeout} stopped at the time limit" if n_timeout else "")
+        + f"), sampler {args.sampler}"
     )
-    source = best.user_attrs.get("autometa:source") or best.system_attrs.get("autometa:phase")
+    source = best.user_attrs.get("autometa:source")
     origin = f", from autometa's {source}" if source else ""
     print(
         f"best trial #{best.number}{origin}: {metric} {best.value:.4f} ({cv}-fold CV, {direction})"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from optuna.samplers import BaseSampler, TPESampler
+from optuna.samplers import BaseSampler, RandomSampler, TPESampler
 from optuna.search_space import IntersectionSearchSpace
 from optuna.trial import TrialState
 
@@ -30,6 +30,7 @@ from autometa.optuna._space import (
     map_value,
     resolve_learners,
 )
+from autometa.optuna._warm_start import _same_value, study_distributions
 
 if TYPE_CHECKING:
     from optuna.distributions import BaseDistribution
@@ -43,10 +44,27 @@ __all__ = ["MetaSampler"]
 logger = logging.getLogger(__name__)
 
 CONFIG_ATTR = "autometa:config_id"
-PHASE_ATTR = "autometa:phase"
+#: The trial's source: "zero-shot" and "adaptive" (the meta-model's choices), "explore" and
+#: "fallback" (handed to the independent sampler), "warm_start" or "enqueued" (fixed).
+SOURCE_ATTR = "autometa:source"
+#: Study attributes: trials per source, and the share the meta-model chose.
+SOURCES_ATTR = "autometa:sources"
+SHARE_ATTR = "autometa:meta_share"
+META_SOURCES = ("zero-shot", "adaptive")
+#: How often a hand-off trial is resampled when the independent sampler proposes a
+#: configuration the study has already run.
+MAX_RESAMPLE = 20
 #: Length-scale (RMS distance per encoded dimension) over which the surrogate's uncertainty
 #: recovers away from a tried point.
 LENGTH_SCALE = 0.1
+
+
+def _duplicate(existing: Mapping[str, Any], params: Mapping[str, Any]) -> bool:
+    """Whether a trial with ``existing`` parameters runs ``params`` (same names, values
+    equal as Optuna's ``enqueue_trial(skip_if_exists=True)`` compares them)."""
+    return existing.keys() == params.keys() and all(
+        _same_value(existing[k], v) for k, v in params.items()
+    )
 
 
 def _expected_improvement(mean: np.ndarray, std: np.ndarray, best: float) -> np.ndarray:
@@ -93,9 +111,29 @@ class MetaSampler(BaseSampler):
     onto the distributions the objective asks for (clipped, rounded, snapped, matched). Every
     other parameter, and any value that cannot be represented, comes from
     ``independent_sampler`` (TPE by default). The proposal of each trial is made in
-    :meth:`before_trial`, recorded in the trial's system attributes
-    (``"autometa:config_id"``) and served by :meth:`sample_relative` (parameters present in
+    :meth:`before_trial` and served by :meth:`sample_relative` (parameters present in
     every trial) and :meth:`sample_independent` (the conditional ones).
+
+    No trial runs twice: every proposal, mapped onto the study's distributions, is checked
+    against the study's trials (enqueued and running ones included) and passed over if the
+    study has run it; a hand-off trial's values are drawn from ``independent_sampler`` in
+    :meth:`before_trial` and redrawn (up to 20 times, then 20 times at random) while they
+    repeat a trial. (Values are compared as ``enqueue_trial(skip_if_exists=True)`` does;
+    a finite space, once exhausted, repeats.)
+
+    Where each trial came from is reported: :meth:`trial_source` (``"zero-shot"``,
+    ``"adaptive"``: the meta-model's choices; ``"explore"``, ``"fallback"``: handed to
+    ``independent_sampler``; ``"warm_start"``/``"enqueued"``: fixed parameters), written
+    into the trial's user attribute ``"autometa:source"`` (and ``"autometa:config_id"``) by
+    :func:`~autometa.optuna.suggest` or :meth:`annotate`; the study's user attributes
+    ``"autometa:sources"`` (trials per source) and ``"autometa:meta_share"`` (share of the
+    trials the meta-model chose) are updated after each trial. The hand-off policy is
+    ``explore_every`` (interleaved hand-offs) and ``ei_tolerance`` (hand-offs when the
+    model expects nothing); ``explore_every=0, ei_tolerance=0`` hands off only when the
+    model has nothing new to propose.
+
+    Only Optuna's public API is used; the proposals live in the sampler (a sampler serves
+    one study at a time, as Optuna's own do).
 
     Failed and pruned trials are not proposed again; with an adaptive model they count as
     worse than every completed trial. Values are oriented by the study's direction. Trials
@@ -253,8 +291,13 @@ class MetaSampler(BaseSampler):
         self._adaptive = callable(getattr(self.model, "adapt", None))
         self._search_space = IntersectionSearchSpace()
         self._lock = threading.Lock()
+        # per trial number: the proposals, the pick, the values a hand-off trial was
+        # checked with, and where the trial came from
         self._proposals: dict[int, list[Configuration]] = {}
         self._picks: dict[int, Configuration] = {}
+        self._fixed: dict[int, dict[str, tuple[BaseDistribution, Any]]] = {}
+        self._sources: dict[int, str] = {}
+        self._config_ids: dict[int, str] = {}
 
     # -- Optuna hooks ---------------------------------------------------------------------------
     def reseed_rng(self) -> None:
@@ -263,19 +306,30 @@ class MetaSampler(BaseSampler):
 
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
         self._independent.before_trial(study, trial)
-        if study._is_multi_objective() or "fixed_params" in trial.system_attrs:
+        number = trial.number
+        if len(study.directions) > 1:
+            return
+        if "fixed_params" in trial.system_attrs:  # enqueued, e.g. by warm_start
+            with self._lock:
+                self._sources[number] = str(trial.user_attrs.get(SOURCE_ATTR, "enqueued"))
             return
         with self._lock:
+            dists = study_distributions(study)
+            existing = self._existing(study, dists)
             proposals, phase = self._propose(study, trial)
+            # No proposal the study has already run, once mapped onto its distributions.
+            proposals = [p for p in proposals if not self._runs_again(p, dists, existing)]
+            if not proposals and phase in META_SOURCES:
+                phase = "fallback"
+            self._sources[number] = phase
             if proposals:
-                self._proposals[trial._trial_id] = proposals
-                self._picks[trial._trial_id] = proposals[0]
-        if not proposals:  # the independent sampler's trial
-            study._storage.set_trial_system_attr(trial._trial_id, PHASE_ATTR, phase)
-            return
-        cid = self._pool_id(proposals[0])
-        study._storage.set_trial_system_attr(trial._trial_id, CONFIG_ATTR, cid)
-        study._storage.set_trial_system_attr(trial._trial_id, PHASE_ATTR, phase)
+                self._proposals[number] = proposals
+                self._picks[number] = proposals[0]
+                self._config_ids[number] = self._pool_id(proposals[0])
+        if not proposals:  # the independent sampler's trial, checked for duplicates
+            fixed = self._handoff(study, trial, dists, existing)
+            with self._lock:
+                self._fixed[number] = fixed
 
     def after_trial(
         self,
@@ -284,17 +338,143 @@ class MetaSampler(BaseSampler):
         state: TrialState,
         values: Sequence[float] | None,
     ) -> None:
+        number = trial.number
         with self._lock:
-            self._proposals.pop(trial._trial_id, None)
-            pick = self._picks.pop(trial._trial_id, None)
-        if pick is not None:  # the final pick (the objective may have fixed the learner)
-            study._storage.set_trial_system_attr(trial._trial_id, CONFIG_ATTR, self._pool_id(pick))
+            self._proposals.pop(number, None)
+            self._fixed.pop(number, None)
+            pick = self._picks.pop(number, None)
+            if pick is not None:  # the final pick (the objective may have fixed the learner)
+                self._config_ids[number] = self._pool_id(pick)
+        if len(study.directions) == 1:
+            self._report(study)
         self._independent.after_trial(study, trial, state, values)
+
+    # -- where trials come from ---------------------------------------------------------------
+    def trial_source(self, number: int) -> str | None:
+        """Where trial ``number`` of the study came from (None: not seen by this sampler).
+
+        ``"zero-shot"`` and ``"adaptive"`` are the meta-model's choices; ``"explore"`` and
+        ``"fallback"`` were handed to the independent sampler (interleaved, or because the
+        model expected no improvement or had nothing new to propose); ``"warm_start"`` (or
+        ``"enqueued"``) trials had fixed parameters. :func:`~autometa.optuna.suggest` also
+        writes it into the trial's user attribute ``"autometa:source"``.
+        """
+        with self._lock:
+            return self._sources.get(number)
+
+    def trial_config_id(self, number: int) -> str | None:
+        """The pool configuration the meta-model chose for trial ``number``, if any."""
+        with self._lock:
+            return self._config_ids.get(number)
+
+    def annotate(self, trial: Any) -> None:
+        """Write the source (and chosen configuration) of a running ``trial`` into its user
+        attributes ``"autometa:source"`` and ``"autometa:config_id"``.
+
+        :func:`~autometa.optuna.suggest` calls it; an objective that suggests its
+        parameters itself may call it at its end: ``study.sampler.annotate(trial)``.
+        """
+        with self._lock:
+            pick = self._picks.get(trial.number)
+            if pick is not None:
+                self._config_ids[trial.number] = self._pool_id(pick)
+            source = self._sources.get(trial.number)
+            cid = self._config_ids.get(trial.number)
+        if source is not None and SOURCE_ATTR not in trial.user_attrs:
+            trial.set_user_attr(SOURCE_ATTR, source)
+        if cid is not None:
+            trial.set_user_attr(CONFIG_ATTR, cid)
+
+    def _source_of(self, trial: FrozenTrial) -> str | None:
+        source = self._sources.get(trial.number)
+        if source is None:
+            source = trial.user_attrs.get(SOURCE_ATTR)
+        if source is None and "fixed_params" in trial.system_attrs:
+            source = "enqueued"
+        return None if source is None else str(source)
+
+    def _report(self, study: Study) -> None:
+        """Trials per source and the meta-model's share, in the study's user attributes."""
+        counts: dict[str, int] = {}
+        with self._lock:
+            for t in study.get_trials(deepcopy=False):
+                if t.state == TrialState.WAITING:
+                    continue
+                source = self._source_of(t) or "other"
+                counts[source] = counts.get(source, 0) + 1
+        total = sum(counts.values())
+        share = sum(counts.get(s, 0) for s in META_SOURCES) / total if total else 0.0
+        study.set_user_attr(SOURCES_ATTR, counts)
+        study.set_user_attr(SHARE_ATTR, round(share, 4))
+
+    # -- no duplicates --------------------------------------------------------------------------
+    def _existing(
+        self, study: Study, dists: Mapping[str, BaseDistribution]
+    ) -> list[dict[str, Any]]:
+        """The known parameters of every trial of the study (enqueued ones too), and of the
+        proposals of the trials running now."""
+        out = []
+        for t in study.get_trials(deepcopy=False):
+            params = t.system_attrs.get("fixed_params", t.params)
+            if t.state == TrialState.RUNNING and t.number in self._fixed:
+                params = {k: v for k, (_, v) in self._fixed[t.number].items()}
+            elif t.state == TrialState.RUNNING and t.number in self._picks:
+                params = self._names.to_study(self._picks[t.number], dists) or {}
+            known = {k: v for k, v in params.items() if self._names.resolve(k) is not None}
+            if known:
+                out.append(known)
+        return out
+
+    def _runs_again(
+        self,
+        config: Configuration,
+        dists: Mapping[str, BaseDistribution],
+        existing: Sequence[Mapping[str, Any]],
+    ) -> bool:
+        """Whether ``config``, mapped onto the study's distributions, is a trial it has run."""
+        params = self._names.to_study(config, dists) if dists else None
+        return bool(params) and any(_duplicate(e, params) for e in existing)  # type: ignore[arg-type]
+
+    def _handoff(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        dists: Mapping[str, BaseDistribution],
+        existing: Sequence[Mapping[str, Any]],
+    ) -> dict[str, tuple[BaseDistribution, Any]]:
+        """The independent sampler's values of the parameters autometa knows, resampled
+        (then drawn at random) while they repeat a trial of the study.
+
+        Parameters the study has not suggested yet are left to the independent sampler at
+        trial time.
+        """
+        known = {n: d for n, d in dists.items() if self._names.resolve(n) is not None}
+        if not known:
+            return {}
+        fallback = RandomSampler(seed=None if self._seed is None else self._seed + trial.number)
+        params: dict[str, Any] = {}
+        for attempt in range(2 * MAX_RESAMPLE):
+            sampler = self._independent if attempt < MAX_RESAMPLE else fallback
+            params = {}
+            learner = None
+            if self._names.learner_param in known:
+                name = self._names.learner_param
+                params[name] = sampler.sample_independent(study, trial, name, known[name])
+                lrn = self._names.learner_value(params[name])
+                learner = None if lrn is None else lrn.name
+            for name, dist in known.items():
+                key = self._names.resolve(name)
+                if isinstance(key, tuple) and (learner is None or key[0] == learner):
+                    params[name] = sampler.sample_independent(study, trial, name, dist)
+            if not any(_duplicate(e, params) for e in existing):
+                break
+            logger.debug("trial %d: the independent sampler repeated a trial", trial.number)
+        return {name: (known[name], value) for name, value in params.items()}
 
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
-        if study._is_multi_objective():
+        if len(study.directions) > 1:
             return {}
         space = self._search_space.calculate(study)
         return {
@@ -338,18 +518,22 @@ class MetaSampler(BaseSampler):
         key = self._names.resolve(name)
         if key is None:
             return MISSING
+        number = trial.number
         with self._lock:
-            pick = self._picks.get(trial._trial_id)
+            fixed = self._fixed.get(number, {})
+            if name in fixed and fixed[name][0] == dist:
+                return fixed[name][1]
+            pick = self._picks.get(number)
             if pick is None:
                 return MISSING
             if key == LEARNER_PARAM:
                 value = map_value(pick.learner, dist)
                 if value is MISSING:
                     # The study restricts the learners: take its best proposal it allows.
-                    for other in self._proposals.get(trial._trial_id, []):
+                    for other in self._proposals.get(number, []):
                         value = map_value(other.learner, dist)
                         if value is not MISSING:
-                            self._picks[trial._trial_id] = other
+                            self._picks[number] = other
                             break
                 return value
             assert isinstance(key, tuple)
@@ -360,12 +544,12 @@ class MetaSampler(BaseSampler):
                 # The trial runs another learner (fixed by the objective or the study):
                 # take the best proposal of that learner.
                 pick = next(
-                    (p for p in self._proposals.get(trial._trial_id, []) if p.learner == learner),
+                    (p for p in self._proposals.get(number, []) if p.learner == learner),
                     None,
                 )
                 if pick is None:
                     return MISSING
-                self._picks[trial._trial_id] = pick
+                self._picks[number] = pick
         return map_value(pick.params[hp], dist)
 
     # -- proposing ------------------------------------------------------------------------------
@@ -399,7 +583,7 @@ class MetaSampler(BaseSampler):
         points: dict[str, list[np.ndarray]] = {}
         n_after = 0
         for t in study.get_trials(deepcopy=False):
-            if t.system_attrs.get(PHASE_ATTR, "zero-shot") != "zero-shot":
+            if self._source_of(t) in ("adaptive", "explore", "fallback"):
                 n_after += 1
             config = self._names.from_study(t.params) if t.params else None
             if config is not None and config.learner in self._encoded:
@@ -407,7 +591,7 @@ class MetaSampler(BaseSampler):
                     get_learner(config.learner).encode(config.params)
                 )
             # The configuration proposed for the trial, else the pool's nearest to its params.
-            cid = t.system_attrs.get(CONFIG_ATTR)
+            cid = self._config_ids.get(t.number, t.user_attrs.get(CONFIG_ATTR))
             if cid not in self._configs:
                 if config is None or config.learner not in self._encoded:
                     continue

@@ -160,7 +160,8 @@ def suggest(
     The names are those of :func:`search_space`: with one learner its own hyperparameter
     names, with several a categorical ``"learner"`` and prefixed names (only the chosen
     learner's are suggested). The chosen learner is recorded as the trial's user attribute
-    ``"learner"``.
+    ``"learner"``; under a :class:`~autometa.optuna.MetaSampler`, the trial's source too
+    (``"autometa:source"``, see :meth:`~autometa.optuna.MetaSampler.trial_source`).
 
     Parameters
     ----------
@@ -207,6 +208,11 @@ def suggest(
         value = _suggest_one(trial, prefix + hp, dist)
         params[hp] = value
     trial.set_user_attr("learner", learner.name)
+    from autometa.optuna._sampler import MetaSampler
+
+    sampler = getattr(getattr(trial, "study", None), "sampler", None)
+    if isinstance(sampler, MetaSampler):  # where the trial came from, in its user_attrs
+        sampler.annotate(trial)
     return learner.make_pipeline(params, random_state=random_state)
 
 

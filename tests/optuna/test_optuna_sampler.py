@@ -51,9 +51,9 @@ def test_starts_with_the_zero_shot_order_then_adapts(fake_model, mf) -> None:
     study = _study(sampler)
     study.optimize(_objective, n_trials=6)
     order = fake_model.rank(mf)
-    ids = [t.system_attrs["autometa:config_id"] for t in study.trials]
+    ids = [t.user_attrs["autometa:config_id"] for t in study.trials]
     assert ids[:3] == order[:3]
-    phases = [t.system_attrs["autometa:phase"] for t in study.trials]
+    phases = [t.user_attrs["autometa:source"] for t in study.trials]
     assert phases == ["zero-shot"] * 3 + ["adaptive"] * 3
     # the first trials are the configurations themselves, mapped onto the study
     config = sampler._configs[ids[0]]
@@ -92,7 +92,7 @@ def test_failed_and_pruned_trials_are_bad_and_not_proposed_again(fake_model, mf)
     study.optimize(objective, n_trials=6, catch=(ValueError,))
     states = [t.state for t in study.trials]
     assert states[:2] == [TrialState.FAIL, TrialState.PRUNED]
-    ids = [t.system_attrs["autometa:config_id"] for t in study.trials]
+    ids = [t.user_attrs["autometa:config_id"] for t in study.trials]
     assert ids[0] not in ids[1:] and ids[1] not in ids[2:]
     last = fake_model.calls[-1]
     assert math.isnan(last[ids[0]]) and math.isnan(last[ids[1]])
@@ -105,7 +105,7 @@ def test_single_learner_space_with_bare_names(fake_model, mf) -> None:
     study = _study(sampler)
     study.optimize(lambda t: (suggest(t, "SVC"), t.params["C"])[1], n_trials=5)
     order = [c for c in fake_model.rank(mf) if c.startswith("SVC-")]
-    ids = [t.system_attrs["autometa:config_id"] for t in study.trials[:3]]
+    ids = [t.user_attrs["autometa:config_id"] for t in study.trials[:3]]
     assert ids[:3] == order[:3]
     assert study.trials[0].params["C"] == pytest.approx(sampler._configs[ids[0]].params["C"])
 
@@ -156,7 +156,7 @@ def test_mapping_onto_the_users_names(fake_model, mf) -> None:
     )
     study = _study(sampler)
     study.optimize(lambda t: t.suggest_float("inverse_reg", 0.5, 2.0), n_trials=2)
-    pick = sampler._configs[study.trials[0].system_attrs["autometa:config_id"]]
+    pick = sampler._configs[sampler.trial_config_id(0)]
     assert study.trials[0].params["inverse_reg"] == pytest.approx(
         min(max(pick.params["C"], 0.5), 2.0)
     )
@@ -180,7 +180,8 @@ def test_enqueued_trials_are_left_alone(fake_model, mf) -> None:
     study.enqueue_trial({"learner": "SVC", "SVC__C": 3.0})
     study.optimize(_objective, n_trials=2)
     assert study.trials[0].params["SVC__C"] == 3.0
-    assert "autometa:config_id" not in study.trials[0].system_attrs
+    assert "autometa:config_id" not in study.trials[0].user_attrs
+    assert study.trials[0].user_attrs["autometa:source"] == "enqueued"
 
 
 @pytest.mark.parametrize(
@@ -244,11 +245,11 @@ def test_no_near_duplicate_proposals(fake_model, mf) -> None:
     study = _study(sampler)
     objective, _ = _lookup_objective(sampler)
     study.optimize(objective, n_trials=30)
-    proposed = [t for t in study.trials if t.system_attrs["autometa:phase"] != "explore"]
+    proposed = [t for t in study.trials if t.user_attrs["autometa:source"] != "explore"]
     ids = [
-        t.system_attrs["autometa:config_id"]
+        t.user_attrs["autometa:config_id"]
         for t in proposed
-        if t.system_attrs.get("autometa:config_id")
+        if t.user_attrs.get("autometa:config_id")
     ]
     assert len(ids) == len(set(ids))  # never the same pool configuration twice
     points = [sampler._names.from_study(t.params) for t in proposed]
@@ -297,11 +298,11 @@ def test_explores_every_mth_trial_with_the_independent_sampler(fake_model, mf) -
     )
     study = _study(sampler)
     study.optimize(_objective, n_trials=11)
-    phases = [t.system_attrs["autometa:phase"] for t in study.trials]
+    phases = [t.user_attrs["autometa:source"] for t in study.trials]
     assert phases[:2] == ["zero-shot"] * 2
     assert [i for i, p in enumerate(phases) if p == "explore"] == [4, 7, 10]
     assert inner.trials == [4, 7, 10]
-    assert "autometa:config_id" not in study.trials[4].system_attrs
+    assert "autometa:config_id" not in study.trials[4].user_attrs
 
 
 def test_falls_back_to_the_independent_sampler_when_ei_is_negligible(fake_model, mf) -> None:
@@ -316,7 +317,7 @@ def test_falls_back_to_the_independent_sampler_when_ei_is_negligible(fake_model,
     )
     study = _study(sampler)
     study.optimize(_objective, n_trials=5)
-    phases = [t.system_attrs["autometa:phase"] for t in study.trials]
+    phases = [t.user_attrs["autometa:source"] for t in study.trials]
     assert phases == ["zero-shot"] * 2 + ["fallback"] * 3
 
 
@@ -334,8 +335,81 @@ def test_startup_model_ranks_the_zero_shot_trials(fake_model, task_data, mf) -> 
     )
     study = _study(sampler)
     study.optimize(_objective, n_trials=4)
-    ids = [t.system_attrs["autometa:config_id"] for t in study.trials]
+    ids = [t.user_attrs["autometa:config_id"] for t in study.trials]
     assert ids[:3] == portfolio.rank(mf)[:3]
-    assert study.trials[3].system_attrs["autometa:phase"] == "adaptive"
+    assert study.trials[3].user_attrs["autometa:source"] == "adaptive"
     with pytest.raises(ParameterError, match="startup_model"):
         MetaSampler(metafeatures=mf, task="classification", model=fake_model, startup_model="sbs")
+
+
+# -- issue 17: no duplicate trials, sources reported, public Optuna API only -----------------
+def _small_space_objective(trial: optuna.Trial) -> float:
+    """Six configurations of LogisticRegression under its bare names."""
+    c = trial.suggest_int("C", 1, 3)
+    weight = trial.suggest_categorical("class_weight", [None, "balanced"])
+    return c + (0.5 if weight else 0.0)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"explore_every": 2}, {"explore_every": 0, "ei_tolerance": 1e9}],
+    ids=["explore", "fallback"],
+)
+def test_no_trial_runs_twice_handoff_trials_included(fake_model, mf, kwargs) -> None:
+    sampler = MetaSampler(
+        metafeatures=mf,
+        task="classification",
+        model=fake_model,
+        learners="LogisticRegression",
+        n_startup=2,
+        seed=0,
+        **kwargs,
+    )
+    study = _study(sampler)
+    study.optimize(_small_space_objective, n_trials=6)
+    params = [tuple(sorted(t.params.items(), key=str)) for t in study.trials]
+    assert len(set(params)) == 6  # the whole space, once each
+    sources = [sampler.trial_source(t.number) for t in study.trials]
+    assert sources[:2] == ["zero-shot"] * 2
+    assert set(sources[2:]) & {"explore", "fallback"}  # hand-off trials were checked too
+
+
+def test_sources_in_user_attrs_and_the_meta_share_in_study_user_attrs(fake_model, mf) -> None:
+    sampler = MetaSampler(
+        metafeatures=mf,
+        task="classification",
+        model=fake_model,
+        n_startup=2,
+        explore_every=3,
+        seed=0,
+    )
+    study = _study(sampler)
+    study.enqueue_trial({"learner": "SVC", "SVC__C": 3.0}, user_attrs={"autometa:source": "mine"})
+    study.optimize(_objective, n_trials=9)
+    sources = [t.user_attrs["autometa:source"] for t in study.trials]
+    assert sources[0] == "mine"
+    assert sources[1] == "zero-shot"  # the enqueued trial counts as one of n_startup
+    assert set(sources[2:]) <= {"adaptive", "explore", "fallback"}
+    assert "explore" in sources and "adaptive" in sources
+    counts = study.user_attrs["autometa:sources"]
+    assert counts == {s: sources.count(s) for s in set(sources)}
+    meta = sources.count("zero-shot") + sources.count("adaptive")
+    assert study.user_attrs["autometa:meta_share"] == pytest.approx(meta / 9, abs=1e-4)
+
+
+def test_uses_public_optuna_api_only() -> None:
+    import ast
+    import inspect
+
+    from autometa.optuna import _sampler
+
+    tree = ast.parse(inspect.getsource(_sampler))
+    private = {
+        f"{node.value.id}.{node.attr}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in ("study", "trial", "optuna")
+        and node.attr.startswith("_")
+    }
+    assert not private

@@ -73,10 +73,10 @@ def test_shipped_maml_warm_start_and_meta_sampler(task):
         return s
 
     first, again = run(0), run(0)
-    phases = [t.system_attrs["autometa:phase"] for t in first.trials]
+    phases = [t.user_attrs["autometa:source"] for t in first.trials]
     assert phases[:2] == ["zero-shot"] * 2 and phases[2] == "adaptive"
     assert set(phases[2:]) <= {"adaptive", "explore", "fallback"}
     # The zero-shot trials are the maml model's own top configurations, in its order.
-    assert first.trials[0].system_attrs["autometa:config_id"] in model.config_ids_
+    assert first.trials[0].user_attrs["autometa:config_id"] in model.config_ids_
     assert [t.params for t in first.trials] == [t.params for t in again.trials]
     assert np.isfinite(first.best_value)
