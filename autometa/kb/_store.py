@@ -434,19 +434,6 @@ def _write_table(frame: pd.DataFrame, path: Path) -> None:
     frame.to_parquet(path, index=False)
 
 
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory fds
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
-
-
 def _is_knowledge_base_dir(path: Path) -> bool:
     try:
         manifest = json.loads((path / MANIFEST_FILE).read_text(encoding="utf-8"))
