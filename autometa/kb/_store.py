@@ -1056,7 +1056,8 @@ class KnowledgeBase:
             Rows of the ``runs`` table.
         n_rows : "reference", "largest", int or None, default="reference"
             ``"reference"``: per dataset, the ``n_rows_used`` most of its runs share (ties:
-            the smaller), i.e. the size its configurations are compared at; ``"largest"``:
+            the larger, e.g. the full size of a learning curve whose sizes all hold the same
+            runs), i.e. the size its configurations are compared at; ``"largest"``:
             per dataset, its largest size; an int: runs with exactly that ``n_rows_used``;
             None: every run. Runs of unknown size form one size of their own.
         """
@@ -1075,7 +1076,7 @@ class KnowledgeBase:
             chosen = frame.groupby("dataset_id")["size"].max()
         else:
             counts = frame.groupby(["dataset_id", "size"]).size().rename("n").reset_index()
-            counts = counts.sort_values(["dataset_id", "n", "size"], ascending=[True, False, True])
+            counts = counts.sort_values(["dataset_id", "n", "size"], ascending=[True, False, False])
             chosen = counts.drop_duplicates("dataset_id").set_index("dataset_id")["size"]
         return runs.loc[(size == frame["dataset_id"].map(chosen).to_numpy()).to_numpy()]
 

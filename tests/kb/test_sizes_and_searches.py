@@ -117,6 +117,13 @@ def test_matrices_compare_configurations_at_one_size_per_dataset():
         kb.performance_matrix(task="classification", n_rows="smallest")
 
 
+def test_a_learning_curve_is_compared_at_its_full_size():
+    kb = _two_sizes_kb()
+    runs = kb.runs.loc[kb.runs["source"] == "runner"]  # two runs at each size: a tie
+    kept = KnowledgeBase.runs_at_size(runs, "reference")
+    assert set(kept["n_rows_used"]) == {5000}
+
+
 def test_dense_configurations_leave_out_configurations_of_few_datasets(tmp_path):
     from tests.conftest import make_kb
 
