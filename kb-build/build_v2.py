@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import math
 import os
 import sys
 from pathlib import Path
@@ -37,6 +36,7 @@ from autometa.kb import (
     discover_datasets,
     search_configurations,
 )
+from autometa.kb._runner import _WorkDir
 from autometa.kb._search import load_searches
 from autometa.learners import Configuration
 
@@ -87,9 +87,10 @@ def stage_hpo(n_jobs: int) -> None:
     scores = _scores(KnowledgeBase.runs_at_size(v1.runs), v1.datasets)
     scores["learner"] = scores["config_id"].map(configs["learner"])
     scores["params"] = scores["config_id"].map(configs["params"])
-    sign = {d: 1.0 for d in v1.datasets["dataset_id"]}
-    for d, task in zip(v1.datasets["dataset_id"], v1.datasets["task"]):
-        sign[d] = 1.0 if METRICS[DEFAULT_METRIC[task]].greater_is_better else -1.0
+    sign = {
+        d: 1.0 if METRICS[DEFAULT_METRIC[task]].greater_is_better else -1.0
+        for d, task in zip(v1.datasets["dataset_id"], v1.datasets["task"])
+    }
     prior: dict[tuple[str, str], list[tuple[str, float]]] = {}
     for row in scores.itertuples():
         prior.setdefault((row.dataset_id, row.learner), []).append(
@@ -209,23 +210,9 @@ def _seed_workdir(out: Path, runs: pd.DataFrame | None, sources: list[Path]) -> 
                 if not target.exists():
                     target.write_bytes(f.read_bytes())
     if runs is not None and len(runs):
-        with (work / "journal.jsonl").open("w") as fh:
-            for record in runs.to_dict("records"):
-                clean = {
-                    k: (
-                        None if (isinstance(v, float) and not math.isfinite(v)) or v is pd.NA else v
-                    )
-                    for k, v in record.items()
-                }
-                clean = {
-                    k: (
-                        int(v)
-                        if hasattr(v, "is_integer") and k.startswith("n_") and v is not None
-                        else v
-                    )
-                    for k, v in clean.items()
-                }
-                fh.write(json.dumps(clean, default=str) + "\n")
+        journal = _WorkDir(work)
+        journal.append(runs.astype(object).where(runs.notna(), None).to_dict("records"))
+        journal.close()
 
 
 def stage_dense(n_jobs: int) -> None:
