@@ -73,6 +73,7 @@ import pandas as pd
 
 from autometa._exceptions import DataError, ParameterError
 from autometa.kb._import_runs import UNMAPPED_COLUMNS, ImportResult
+from autometa.kb._ledger import Ledger
 from autometa.kb._schema import TABLE_COLUMNS
 from autometa.learners import get_learner
 
@@ -338,47 +339,19 @@ def _aggregate_table(
     return out, count
 
 
-class _Ledger:
-    """Finished tables (one JSON line each): an interrupted import re-reads only the rest."""
+def _ledger_entry(metric: str, agg: pd.DataFrame, count: pd.DataFrame) -> dict[str, Any]:
+    return {
+        "metric": metric,
+        "agg": json.loads(agg.to_json(orient="split", index=False)),
+        "count": json.loads(count.to_json(orient="split", index=False)),
+    }
 
-    def __init__(self, path: Path | None, key: str) -> None:
-        self.path = path
-        self.key = key
 
-    def done(self) -> dict[str, dict[str, Any]]:
-        if self.path is None or not self.path.exists():
-            return {}
-        out: dict[str, dict[str, Any]] = {}
-        with self.path.open(encoding="utf8") as fh:
-            for line in fh:
-                try:
-                    entry = json.loads(line)
-                except ValueError:  # a line cut short by an interruption
-                    continue
-                if entry.get("key") == self.key:
-                    out[str(entry["metric"])] = entry
-        return out
+def _ledger_frames(entry: Mapping[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def frame(split: Mapping[str, Any]) -> pd.DataFrame:
+        return pd.DataFrame(split["data"], columns=split["columns"])
 
-    def record(self, metric: str, agg: pd.DataFrame, count: pd.DataFrame) -> None:
-        if self.path is None:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        entry = {
-            "key": self.key,
-            "metric": metric,
-            "agg": json.loads(agg.to_json(orient="split", index=False)),
-            "count": json.loads(count.to_json(orient="split", index=False)),
-        }
-        with self.path.open("a", encoding="utf8") as fh:
-            fh.write(json.dumps(entry) + "\n")
-            fh.flush()
-
-    @staticmethod
-    def frames(entry: Mapping[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
-        def frame(split: Mapping[str, Any]) -> pd.DataFrame:
-            return pd.DataFrame(split["data"], columns=split["columns"])
-
-        return frame(entry["agg"]), frame(entry["count"])
+    return frame(entry["agg"]), frame(entry["count"])
 
 
 def _check_score(score: str) -> None:
@@ -508,20 +481,20 @@ def import_lcdb(
         "version": 2,
     }
     key = hashlib.sha1(json.dumps(options, sort_keys=True).encode()).hexdigest()[:12]
-    book = _Ledger(Path(ledger) if ledger is not None else None, key)
+    book = Ledger(Path(ledger) if ledger is not None else None, key, "metric")
     finished = book.done()
     tables: dict[str, pd.DataFrame] = {}
     first_count: pd.DataFrame | None = None
     for m in wanted:
         if m in finished:
             logger.info("LCDB %s: taken from the ledger", m)
-            agg, count = _Ledger.frames(finished[m])
+            agg, count = _ledger_frames(finished[m])
         else:
             logger.info("LCDB %s: reading database-%s.csv", m, m)
             agg, count = _aggregate_table(
                 files, m, score=score, keep=keep, openml_ids=openml_ids, chunksize=chunksize
             )
-            book.record(m, agg, count)
+            book.record(_ledger_entry(m, agg, count))
         tables[m] = agg
         if first_count is None:
             first_count = count

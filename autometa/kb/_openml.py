@@ -36,6 +36,7 @@ from autometa.kb._flows import (
     map_parameters,
 )
 from autometa.kb._import_runs import ImportResult, _Collector
+from autometa.kb._ledger import Ledger
 from autometa.learners import Configuration, Learner
 
 __all__ = ["OPENML_MEASURES", "import_openml"]
@@ -117,36 +118,6 @@ def _openml_config(cache_dir: str | Path | None, server: str | None) -> Iterator
     finally:
         openml.config.set_root_cache_directory(old_root)
         openml.config.server = old_server
-
-
-class _Ledger:
-    """Finished tasks as JSON lines; lines of an import with other options are ignored."""
-
-    def __init__(self, path: Path | None, key: str) -> None:
-        self.path = path
-        self.key = key
-
-    def done(self) -> dict[int, dict[str, Any]]:
-        if self.path is None or not self.path.exists():
-            return {}
-        chunks: dict[int, dict[str, Any]] = {}
-        with self.path.open(encoding="utf8") as fh:
-            for line in fh:
-                try:
-                    entry = json.loads(line)
-                except ValueError:  # a line cut short by an interruption
-                    continue
-                if entry.get("key") == self.key:
-                    chunks[int(entry["task_id"])] = entry
-        return chunks
-
-    def record(self, chunk: dict[str, Any]) -> None:
-        if self.path is None:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf8") as fh:
-            fh.write(json.dumps({"key": self.key, **chunk}, allow_nan=True) + "\n")
-            fh.flush()
 
 
 def _resolve_flows(flows: Sequence[int | str] | None) -> tuple[list[int] | None, set[str]]:
@@ -251,7 +222,7 @@ def import_openml(
         "with_data": with_data,
     }
     key = hashlib.sha1(json.dumps(options, sort_keys=True).encode()).hexdigest()[:12]
-    book = _Ledger(Path(ledger) if ledger is not None else None, key)
+    book = Ledger(Path(ledger) if ledger is not None else None, key, "task_id")
     collector = _Collector(source="openml", origin="openml")
 
     import openml
