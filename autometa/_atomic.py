@@ -27,9 +27,30 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["fsync_dir", "fsync_file", "recover", "replace_dir", "stranded", "temp_dir_for"]
+__all__ = [
+    "foreign_target",
+    "fsync_dir",
+    "fsync_file",
+    "recover",
+    "replace_dir",
+    "stranded",
+    "temp_dir_for",
+]
 
 logger = logging.getLogger(__name__)
+
+
+def foreign_target(path: Path, ours: Callable[[Path], bool]) -> str | None:
+    """Why replacing ``path`` would lose someone's files: ``"file"`` (it is a file),
+    ``"directory"`` (a non-empty directory ``ours`` does not recognise), or None (absent,
+    empty, or written by autometa). Callers word the error for their artifact."""
+    if not path.exists():
+        return None
+    if not path.is_dir():
+        return "file"
+    if any(path.iterdir()) and not ours(path):
+        return "directory"
+    return None
 
 
 def fsync_file(path: Path) -> None:

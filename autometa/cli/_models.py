@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from autometa._atomic import foreign_target
 from autometa._exceptions import ParameterError
 
 logger = logging.getLogger(__name__)
@@ -130,19 +131,19 @@ def _resolve_out(out: Path | None, in_package: bool) -> Path:
             "Writing there replaces the shipped meta-models for every user of this "
             "installation: add '--in-package' to confirm, or choose another directory."
         )
-    if out.exists():
-        if not out.is_dir():
-            raise ParameterError(
-                f"The '--out' option must be a directory. Got the file '{out}' instead; give a "
-                "new or empty directory."
-            )
-        if any(out.iterdir()) and not _is_models_dir(out):
-            raise ParameterError(
-                f"Refusing to write into '{out}': it is a non-empty directory that "
-                "'autometa models train' did not write (no models.json index, no "
-                f"{MARKER} marker), so files in it could be overwritten. Give a new or "
-                "empty directory."
-            )
+    foreign = foreign_target(out, _is_models_dir)
+    if foreign == "file":
+        raise ParameterError(
+            f"The '--out' option must be a directory. Got the file '{out}' instead; give a "
+            "new or empty directory."
+        )
+    if foreign == "directory":
+        raise ParameterError(
+            f"Refusing to write into '{out}': it is a non-empty directory that "
+            "'autometa models train' did not write (no models.json index, no "
+            f"{MARKER} marker), so files in it could be overwritten. Give a new or "
+            "empty directory."
+        )
     out.mkdir(parents=True, exist_ok=True)
     if not _is_models_dir(out):  # new or empty: mark it as ours before any work
         (out / MARKER).write_text("written by autometa models train\n")

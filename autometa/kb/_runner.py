@@ -921,13 +921,13 @@ def build_knowledge_base(
 
 def _check_out(out: Path) -> None:
     """Refuse, before any work, an ``out`` that saving the knowledge base would refuse."""
+    from autometa._atomic import foreign_target
     from autometa.kb._store import _is_knowledge_base_dir
 
-    if out.exists() and (
-        not out.is_dir() or (any(out.iterdir()) and not _is_knowledge_base_dir(out))
-    ):
+    foreign = foreign_target(out, _is_knowledge_base_dir)
+    if foreign is not None:
         kind = (
-            "a file" if not out.is_dir() else "a non-empty directory that is not a knowledge base"
+            "a file" if foreign == "file" else "a non-empty directory that is not a knowledge base"
         )
         raise KnowledgeBaseError(
             f"Cannot build into '{out}': it is {kind}, and the build would have to replace it. "

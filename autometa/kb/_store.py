@@ -1176,18 +1176,18 @@ class KnowledgeBase:
         from autometa import __version__
 
         target = Path(path)
-        if target.exists():
-            if not target.is_dir():
-                raise KnowledgeBaseError(
-                    f"Cannot save the knowledge base to '{target}': it is a file. "
-                    "Give a directory path that is new, empty or a knowledge base."
-                )
-            if any(target.iterdir()) and not _is_knowledge_base_dir(target):
-                raise KnowledgeBaseError(
-                    f"Cannot save the knowledge base to '{target}': it is a non-empty "
-                    "directory that is not a knowledge base, and saving would replace it. "
-                    "Give a new or empty directory."
-                )
+        foreign = _atomic.foreign_target(target, _is_knowledge_base_dir)
+        if foreign == "file":
+            raise KnowledgeBaseError(
+                f"Cannot save the knowledge base to '{target}': it is a file. "
+                "Give a directory path that is new, empty or a knowledge base."
+            )
+        if foreign == "directory":
+            raise KnowledgeBaseError(
+                f"Cannot save the knowledge base to '{target}': it is a non-empty "
+                "directory that is not a knowledge base, and saving would replace it. "
+                "Give a new or empty directory."
+            )
         tmp = _atomic.temp_dir_for(target)
         try:
             files: dict[str, dict[str, Any]] = {}

@@ -52,14 +52,15 @@ def _is_model_dir(path: Path) -> bool:
 
 
 def _check_model_target(path: Path) -> None:
-    if not path.exists():
-        return
-    if not path.is_dir():
+    from autometa._atomic import foreign_target
+
+    foreign = foreign_target(path, _is_model_dir)
+    if foreign == "file":
         raise ModelError(
             f"Cannot save the meta-model to '{path}': it is a file. Give a directory path "
             "that is new, empty or a meta-model directory."
         )
-    if any(path.iterdir()) and not _is_model_dir(path):
+    if foreign == "directory":
         raise ModelError(
             f"Cannot save the meta-model to '{path}': it is a non-empty directory that "
             "autometa did not write (no autometa model.json), and saving would replace it. "
