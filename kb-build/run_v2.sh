@@ -9,6 +9,21 @@ cd "$(dirname "$0")/.." || exit 1
 n_jobs="${1:-2}"
 out=kb-build/v2
 mkdir -p "$out"
+# The build runs the autometa code of one pinned commit (kb-build/v2/code_commit), checked out
+# in .build-code, so that work on main while the build runs cannot change its protocol.
+if [ -f "$out/code_commit" ]; then
+  pin=$(cat "$out/code_commit")
+  if [ "$(git -C .build-code rev-parse HEAD 2>/dev/null)" != "$pin" ]; then
+    git worktree remove --force .build-code 2>/dev/null
+    git worktree prune
+    git worktree add --detach .build-code "$pin" >/dev/null 2>&1 || { echo "cannot check out $pin"; exit 1; }
+  fi
+  export PYTHONPATH="$PWD/.build-code${PYTHONPATH:+:$PYTHONPATH}"
+  code=.build-code  # also the working directory: joblib's workers import from it first
+else
+  code=.
+fi
+root=$PWD
 log="$out/build.log"
 commit_parts() {
   local parts
@@ -32,7 +47,7 @@ for stage in hpo pool dense large finish; do
   [ -f "$out/$stage.done" ] && continue
   echo "$stage" > "$out/stage"
   echo "=== stage $stage started $(date -u +%FT%TZ)" >> "$log"
-  if python kb-build/build_v2.py "$stage" --n-jobs "$n_jobs" >> "$log" 2>&1; then
+  if (cd "$code" && python "$root/kb-build/build_v2.py" "$stage" --n-jobs "$n_jobs") >> "$log" 2>&1; then
     date -u +%FT%TZ > "$out/$stage.done"
     commit_parts
   else
