@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Ship knowledge base v2 and the default meta-models trained on it, once the build's `finish`
+# stage has written kb-build/v2/default_kb (kb-build/README.md).
+#   kb-build/ship_v2.sh [RANKER]
+# 1. recomputes the meta-features with the installed metafeatures package (so the stored
+#    meta-features match what `recommend` computes live),
+# 2. copies the knowledge base into the package (autometa/data/default_kb),
+# 3. trains the meta-models and the cost model on it (autometa/data/models) with RANKER as the
+#    ranker: the best method of the leave-one-family-out table on v2 (benchmarks/README.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. .venv/bin/activate
+ranker="${1:?give the ranker chosen by the leave-one-family-out benchmark on v2}"
+[ -f kb-build/v2/finish.done ] || { echo "kb-build/v2/finish.done is missing: finish the build first"; exit 1; }
+work=$(mktemp -d)/default_kb
+cp -r kb-build/v2/default_kb "$work"
+autometa kb refresh-metafeatures "$work" --datasets ../shared/datasets/pmlb --n-jobs 2 --no-progress
+rm -rf autometa/data/default_kb
+cp -r "$work" autometa/data/default_kb
+autometa kb info autometa/data/default_kb | head -5
+autometa models train --kb autometa/data/default_kb --in-package \
+    --models sbs,portfolio,nearest,defaults,surrogate,prototypes,maml --ranker "$ranker" \
+    --cost-lcdb
+du -sh autometa/data/default_kb autometa/data/models
