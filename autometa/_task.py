@@ -27,9 +27,8 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from metafeatures import MAX_CLASSES, is_ambiguous, task_summary
-
 from autometa._exceptions import TaskInferenceWarning
+from metafeatures import MAX_CLASSES, is_ambiguous, task_summary
 
 __all__ = ["MAX_CLASSES", "infer_task", "is_ambiguous"]
 

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import metafeatures
 from autometa import TaskInferenceWarning
 from autometa._task import infer_task, is_ambiguous
-import metafeatures
 from metafeatures import MetaFeatureWarning
 
 RULE = [
