@@ -54,6 +54,7 @@ legal data gives NaN and a :class:`MetaFeatureWarning`.
 from __future__ import annotations
 
 from metafeatures._base import MetaFeatureError, MetaFeatureWarning
+from metafeatures._data import stratified_subsample
 from metafeatures._extract import (
     ExtractionReport,
     describe,
@@ -79,5 +80,6 @@ __all__ = [
     "infer_task",
     "is_ambiguous",
     "openml_quality_names",
+    "stratified_subsample",
     "task_summary",
 ]

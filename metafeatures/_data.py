@@ -251,24 +251,55 @@ def _warn_ambiguous(task: str, n_unique: int) -> None:
         )
 
 
+def stratified_subsample(
+    n: int,
+    max_rows: int,
+    classes: np.ndarray | None = None,
+    *,
+    min_per_class: int = 2,
+    random_state: int = 0,
+) -> np.ndarray:
+    """Sorted positions of a deterministic subsample of ``n`` rows (stratified when
+    ``classes`` is given).
+
+    The rows are drawn without replacement from one permutation of
+    ``numpy.random.default_rng(random_state)``. Without ``classes``: its first
+    ``max_rows``. With ``classes`` (non-negative integer codes of length ``n``): each class
+    keeps ``floor(count * max_rows / n)`` rows, at least ``min(count, min_per_class)``, so
+    the subsample has between ``max_rows - n_classes`` and about ``max_rows`` rows. This is
+    the one definition: ``extract`` uses it (``min_per_class=2``) and so does autometa's
+    knowledge-base runner (``min_per_class=folds``), whose stored runs depend on it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from metafeatures import stratified_subsample
+    >>> y = np.array([0] * 90 + [1] * 10)
+    >>> pos = stratified_subsample(100, 20, y, random_state=0)
+    >>> len(pos), int((y[pos] == 1).sum())
+    (20, 2)
+    """
+    rng = np.random.default_rng(random_state)
+    order = rng.permutation(n)
+    if classes is None:
+        return np.sort(order[:max_rows])
+    keys = np.asarray(classes)[order]
+    counts = np.bincount(keys)
+    take = np.floor(counts * (max_rows / n)).astype(np.int64)
+    take = np.maximum(take, np.minimum(counts, min_per_class))  # keep small classes usable
+    take = np.minimum(take, counts)  # (max_rows >= n: every row)
+    by_class = order[np.argsort(keys, kind="stable")]
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    return np.sort(np.concatenate([by_class[s : s + t] for s, t in zip(starts, take)]))
+
+
 def _subsample(
     n: int, max_rows: int, codes: np.ndarray | None, random_state: int
 ) -> np.ndarray | None:
-    """Sorted row positions of a deterministic (stratified) subsample, or None."""
+    """Sorted row positions of a deterministic (stratified) subsample, or None (all)."""
     if n <= max_rows:
         return None
-    rng = np.random.default_rng(random_state)
-    order = rng.permutation(n)
-    if codes is None:
-        return np.sort(order[:max_rows])
-    keys = codes[order]
-    counts = np.bincount(keys)
-    take = np.floor(counts * (max_rows / n)).astype(np.int64)
-    take = np.maximum(take, np.minimum(counts, 2))  # keep every class represented
-    by_class = order[np.argsort(keys, kind="stable")]
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    parts = [by_class[s : s + t] for s, t in zip(starts, take)]
-    return np.sort(np.concatenate(parts))
+    return stratified_subsample(n, max_rows, codes, min_per_class=2, random_state=random_state)
 
 
 @dataclass(frozen=True)

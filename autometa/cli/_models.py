@@ -13,7 +13,6 @@ import datetime as _dt
 import hashlib
 import json
 import logging
-import os
 import platform
 import shlex
 import sys
@@ -21,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from autometa._atomic import foreign_target
+from autometa._atomic import foreign_target, read_json_header, write_text
 from autometa._exceptions import ParameterError
 
 logger = logging.getLogger(__name__)
@@ -108,10 +107,17 @@ def _is_models_dir(path: Path) -> bool:
     if (path / MARKER).is_file():
         return True
     try:
-        index = json.loads((path / "models.json").read_text(encoding="utf-8"))
+        read_json_header(
+            path / "models.json",
+            format="autometa-models",
+            reads=sys.maxsize,  # any version: the question is only whether autometa wrote it
+            error=ValueError,
+            what="an autometa models index",
+            fix="",
+        )
     except (OSError, ValueError):
         return False
-    return isinstance(index, dict) and index.get("format") == "autometa-models"
+    return True
 
 
 def _resolve_out(out: Path | None, in_package: bool) -> Path:
@@ -297,9 +303,7 @@ def _train(args: argparse.Namespace) -> int:
             entry["adaptive"] = "maml"
         index["tasks"][task] = entry
     _train_cost(kb, out, index, args.cost_lcdb)
-    tmp = out / "models.json.tmp"
-    tmp.write_text(json.dumps(index, indent=1) + "\n")
-    os.replace(tmp, out / "models.json")
+    write_text(out / "models.json", json.dumps(index, indent=1) + "\n")
     size = _dir_size(out)
     print(f"wrote {out / 'models.json'} ({size / 1e6:.2f} MB in total)")
     if size > 5e6:
