@@ -43,6 +43,7 @@ __all__ = [
     "read_json_header",
     "recover",
     "replace_dir",
+    "sha256_file",
     "stranded",
     "temp_dir_for",
     "write_text",
@@ -154,6 +155,17 @@ def recover(target: Path, is_complete: Callable[[Path], bool], what: str) -> lis
         )
         return [c for c in copies if c != copy]
     return copies
+
+
+def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file's bytes (hex), the checksum artifact headers record."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def write_text(path: Path, text: str) -> None:

@@ -74,6 +74,7 @@ __all__ = [
     "NamesAmong",
     "StrOptions",
     "check_data",
+    "check_positive_int",
     "check_features",
     "check_target",
     "validate_params",
@@ -150,6 +151,14 @@ def validate_params(constraints: Mapping[str, Any], params: Mapping[str, Any], o
 SEED: list[Any] = [Interval(Integral, None, None, closed="neither"), None]
 POSITIVE_INT: list[Any] = [Interval(Integral, 1, None, closed="left")]
 POSITIVE_NUMBER_OR_NONE: list[Any] = [Interval(Real, 0, None, closed="neither"), None]
+
+
+def check_positive_int(value: Any, name: str, owner: str) -> int:
+    """``value`` as an int >= 1, else a :class:`~autometa.ParameterError` (one parameter
+    of a function; classes declare ``_parameter_constraints``)."""
+    validate_params({name: POSITIVE_INT}, {name: value}, owner)
+    return int(value)
+
 
 _CONTAINERS = (list, tuple, dict, set, frozenset, np.ndarray, pd.Series, pd.DataFrame)
 

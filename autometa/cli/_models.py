@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import hashlib
 import json
 import logging
 import platform
@@ -20,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from autometa._atomic import foreign_target, read_json_header, write_text
+from autometa._atomic import foreign_target, read_json_header, sha256_file, write_text
 from autometa._exceptions import ParameterError
 
 logger = logging.getLogger(__name__)
@@ -160,7 +159,7 @@ def _manifest_sha256(kb: Any) -> str | None:
     path = getattr(kb, "path", None)
     if path is None or not (Path(path) / "manifest.json").is_file():
         return None
-    return hashlib.sha256((Path(path) / "manifest.json").read_bytes()).hexdigest()
+    return sha256_file(Path(path) / "manifest.json")
 
 
 def _versions() -> dict[str, str]:
@@ -225,7 +224,7 @@ def _train_cost(kb: Any, out: Path, index: dict[str, Any], lcdb: str | None = No
     import pandas as pd
 
     from autometa._exceptions import ModelError
-    from autometa.models._cost import CostModel
+    from autometa.models import CostModel
 
     start = time.perf_counter()
     table = CostModel.training_table(kb)
@@ -248,7 +247,6 @@ def _train_cost(kb: Any, out: Path, index: dict[str, Any], lcdb: str | None = No
 def _train(args: argparse.Namespace) -> int:
     from autometa.kb import KnowledgeBase
     from autometa.models import TaskData, model_class
-    from autometa.models._base import sha256_file
 
     names = _parse_models(args.models)
     rankers = _parse_rankers(args.ranker, names)

@@ -141,7 +141,7 @@ class MetaEstimatorMixin(BaseEstimator):
 
     # -- meta-learning ------------------------------------------------------------------------
     def _meta_features(self, X: Any, y: Any, random_state: int | None) -> pd.Series:
-        from autometa.recommend._recommend import compute_metafeatures
+        from autometa.recommend import compute_metafeatures
         from metafeatures import MetaFeatureWarning
 
         with warnings.catch_warnings(record=True) as caught:
@@ -168,7 +168,7 @@ class MetaEstimatorMixin(BaseEstimator):
         random_state: int | None,
         time_budget: float | None = None,
     ) -> Any:
-        from autometa.recommend._recommend import recommend_from_metafeatures
+        from autometa.recommend import recommend_from_metafeatures
 
         mf = self._meta_features(X, y, random_state)
         self.meta_features_ = mf
