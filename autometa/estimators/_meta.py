@@ -209,7 +209,7 @@ class _MetaSearch(MetaEstimatorMixin):
         from sklearn.model_selection import cross_validate
 
         scoring = self.scoring if self.scoring is not None else METRIC_SCORING[rec.metric]
-        rows = []
+        rows: list[dict[str, Any]] = []
         start = time.perf_counter()
         for i in range(min(n_candidates, len(rec))):
             if rows and budget is not None and time.perf_counter() - start >= budget:
