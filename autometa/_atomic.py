@@ -15,10 +15,18 @@ missing) renames the newest *complete* stranded copy back into place: the tempor
 if it is complete (the renames only start once it is), else the old one. A copy that
 cannot be recovered is named in the loader's error. After a kill at any other step the
 target holds the old version (steps 1-2) or the new one (after 3).
+
+A single file (an index such as ``models.json``) is written with :func:`write_text`:
+into ``.<name>.tmp-<random>`` beside it, fsynced, then renamed over it (atomic on POSIX).
+
+JSON headers (``model.json``, ``models.json``, a knowledge base's manifest) are read with
+:func:`read_json_header`, which checks the ``format`` and the ``schema_version`` (an int no
+newer than the reader's) and names the file, the problem and the fix in its error.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -26,15 +34,19 @@ import uuid
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "foreign_target",
     "fsync_dir",
     "fsync_file",
+    "read_json_header",
     "recover",
     "replace_dir",
+    "sha256_file",
     "stranded",
     "temp_dir_for",
+    "write_text",
 ]
 
 logger = logging.getLogger(__name__)
@@ -143,3 +155,77 @@ def recover(target: Path, is_complete: Callable[[Path], bool], what: str) -> lis
         )
         return [c for c in copies if c != copy]
     return copies
+
+
+def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file's bytes (hex), the checksum artifact headers record."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write_text(path: Path, text: str) -> None:
+    """Replace the file ``path`` with ``text`` (UTF-8) atomically: a reader sees the old
+    file or the new one, never a part; a crash leaves at most a ``.tmp-*`` file beside it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:12]}"
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
+
+
+def read_json_header(
+    path: Path,
+    *,
+    format: str,
+    reads: int,
+    error: type[Exception],
+    what: str,
+    fix: str,
+    required: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """The JSON object in ``path``, checked: valid JSON, ``"format": format``, an int
+    ``schema_version`` no newer than ``reads`` and the ``required`` keys.
+
+    ``error`` is raised (e.g. :class:`~autometa.ModelError`) with a message naming the file
+    and the problem; ``what`` names the artifact ("an autometa meta-model file") and
+    ``fix`` says how to get a good one ("Retrain the model ..."). A missing file raises
+    ``FileNotFoundError``: callers word that case themselves.
+    """
+    path = Path(path)
+    try:
+        header = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise error(
+            f"'{path}' is not valid JSON ({exc}): the file is damaged or truncated. {fix}"
+        ) from None
+    if not isinstance(header, dict) or header.get("format") != format:
+        raise error(f"'{path}' is not {what}. {fix}")
+    version = header.get("schema_version", 0)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise error(
+            f"'{path}' has no valid schema_version (got {version!r}): the file is damaged. {fix}"
+        )
+    if version > reads:
+        raise error(
+            f"'{path}' was written by a newer autometa (schema {version}, this one reads "
+            f"{reads}). Upgrade autometa."
+        )
+    missing = [k for k in required if k not in header]
+    if missing:
+        raise error(
+            f"'{path}' lacks {', '.join(repr(k) for k in missing)}: the file is damaged. {fix}"
+        )
+    return header

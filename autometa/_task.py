@@ -1,9 +1,12 @@
 """The task inference rule: classification or regression, from the target alone.
 
-This is the one definition every entry point uses (``recommend``, ``warm_start``,
-``MetaSampler``, the knowledge-base builder for files without a declared task, the CLI).
-``metafeatures`` (which must not import autometa) keeps a copy of the same rule for
-``extract(task="auto")``; a test checks that both agree.
+Every entry point (``recommend``, ``warm_start``, ``MetaSampler``, the knowledge-base
+builder for files without a declared task, the CLI) infers the task here. The rule itself
+is defined once, in :mod:`metafeatures` (``metafeatures.infer_task``, which
+``metafeatures.extract(task="auto")`` uses): ``metafeatures`` is a stand-alone package
+that must not import autometa, so autometa re-uses its definition rather than the other
+way round. This module adds what only autometa's entry points need: the warning that names
+the entry point and its ``task`` parameter.
 
 The rule
 --------
@@ -24,50 +27,10 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from autometa._exceptions import TaskInferenceWarning
+from metafeatures import MAX_CLASSES, is_ambiguous, task_summary
 
 __all__ = ["MAX_CLASSES", "infer_task", "is_ambiguous"]
-
-#: A numeric target with at most this many distinct whole values is classification.
-MAX_CLASSES = 20
-
-
-def _as_series(y: Any) -> pd.Series:
-    if isinstance(y, pd.Series):
-        return y
-    if isinstance(y, pd.DataFrame) and y.shape[1] == 1:
-        return y.iloc[:, 0]
-    return pd.Series(np.asarray(y, dtype=None).ravel())
-
-
-def _numeric_summary(s: pd.Series) -> tuple[str, int] | None:
-    """``(task, n_distinct)`` of a numeric non-boolean target, None for other dtypes."""
-    dtype = s.dtype
-    if (
-        isinstance(dtype, pd.CategoricalDtype)
-        or pd.api.types.is_bool_dtype(dtype)
-        or not pd.api.types.is_numeric_dtype(dtype)
-    ):
-        return None
-    if not (pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype)):
-        return "regression", 0  # complex numbers
-    values = s.dropna().to_numpy(dtype=np.float64)
-    if values.size == 0:
-        return "regression", 0
-    n_unique = int(np.unique(values).size)
-    whole = bool(np.all(np.isfinite(values)) and np.all(values == np.round(values)))
-    if whole and n_unique <= MAX_CLASSES:
-        return "classification", n_unique
-    return "regression", n_unique
-
-
-def is_ambiguous(y: Any) -> bool:
-    """Whether ``y`` is numeric, inferred as classification, with more than 2 classes."""
-    summary = _numeric_summary(_as_series(y))
-    return summary is not None and summary[0] == "classification" and summary[1] > 2
 
 
 def infer_task(
@@ -98,11 +61,7 @@ def infer_task(
     >>> infer_task(list(range(100)))
     'regression'
     """
-    s = _as_series(y)
-    summary = _numeric_summary(s)
-    if summary is None:
-        return "classification"
-    task, n_unique = summary
+    task, n_unique = task_summary(y)
 
     def setting(value: str) -> str:
         return f"{parameter} {value}" if parameter.startswith("-") else f"{parameter}={value!r}"

@@ -34,18 +34,131 @@ a length other than the number of rows of ``X``, cells holding lists, values mix
 strings and numbers, a target that is all missing, infinite values, a non-numeric target
 for regression, and missing values where the entry point fits a model (the estimators;
 the entry points that only compute meta-features ignore rows whose target is missing).
+
+Parameters
+----------
+Parameters are checked the scikit-learn way: each public class declares
+``_parameter_constraints`` (a dict ``name -> list of constraints``, as in scikit-learn's
+estimators) and calls :func:`validate_params` at the start of ``fit``; functions pass their
+own dict. The constraints are scikit-learn's (``"cv_object"``, ``callable``, ``None``, types,
+:class:`StrOptions`, ...) plus two of ours: :class:`Interval`, which refuses booleans and
+reads "an int >= 1" / "a number > 0", and :class:`NamesAmong`, a name or a list of names
+from a known set. A value that satisfies none of them is a
+:class:`~autometa.ParameterError` in scikit-learn's wording: "The 'top_k' parameter of
+MetaClassifier must be an int >= 1. Got 0 instead."
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from autometa._exceptions import DataError
+# scikit-learn's parameter validation lives in a private module; this is the one place
+# autometa imports it from.
+from sklearn.utils._param_validation import Interval as _SkInterval
+from sklearn.utils._param_validation import (
+    InvalidParameterError,
+    Options,
+    StrOptions,
+    validate_parameter_constraints,
+)
 
-__all__ = ["check_features", "check_target", "check_data"]
+from autometa._exceptions import DataError, ParameterError
+
+__all__ = [
+    "Interval",
+    "NamesAmong",
+    "StrOptions",
+    "check_data",
+    "check_positive_int",
+    "check_features",
+    "check_target",
+    "validate_params",
+]
+
+
+class Interval(_SkInterval):
+    """scikit-learn's :class:`~sklearn.utils._param_validation.Interval` for user-facing
+    parameters: booleans are not numbers, and the message reads "an int >= 1",
+    "a number > 0", "a number in [0, 1]"."""
+
+    def is_satisfied_by(self, val: Any) -> bool:
+        if isinstance(val, (bool, np.bool_)):
+            return False
+        return bool(super().is_satisfied_by(val))
+
+    def __str__(self) -> str:
+        kind = "an int" if self.type is Integral else "a number"
+        low = None if self.left is None else (">=" if self.closed in ("left", "both") else ">")
+        high = None if self.right is None else ("<=" if self.closed in ("right", "both") else "<")
+        if low and high:
+            lb = "[" if low == ">=" else "("
+            rb = "]" if high == "<=" else ")"
+            return f"{kind} in {lb}{self.left}, {self.right}{rb}"
+        if low:
+            return f"{kind} {low} {self.left}"
+        if high:
+            return f"{kind} {high} {self.right}"
+        return kind
+
+
+class NamesAmong(Options):
+    """A name, or a non-empty list or tuple of names, each one of ``names`` (``what``
+    says what they are, e.g. "classification learner")."""
+
+    def __init__(self, names: Iterable[str], what: str = "name") -> None:
+        super().__init__(str, set(names))
+        self.what = what
+
+    def is_satisfied_by(self, val: Any) -> bool:
+        if isinstance(val, str):
+            return val in self.options
+        if not isinstance(val, (list, tuple)) or not val:
+            return False
+        return all(isinstance(v, str) and v in self.options for v in val)
+
+    def __str__(self) -> str:
+        known = ", ".join(repr(n) for n in sorted(self.options))
+        return f"a {self.what} or a non-empty list of {self.what}s among {{{known}}}"
+
+
+def validate_params(constraints: Mapping[str, Any], params: Mapping[str, Any], owner: str) -> None:
+    """Check ``params`` against ``constraints`` (scikit-learn's
+    ``validate_parameter_constraints``); a :class:`~autometa.ParameterError` names the
+    parameter, what it must be and what it got.
+
+    Examples
+    --------
+    >>> from numbers import Integral
+    >>> from autometa._validation import Interval, validate_params
+    >>> validate_params({"k": [Interval(Integral, 1, None, closed="left")]}, {"k": 0}, "f")
+    Traceback (most recent call last):
+    ...
+    autometa._exceptions.ParameterError: The 'k' parameter of f must be an int >= 1. Got 0 instead.
+    """
+    try:
+        validate_parameter_constraints(dict(constraints), dict(params), caller_name=owner)
+    except InvalidParameterError as exc:
+        raise ParameterError(str(exc)) from None
+
+
+#: Any integer seed, or None (scikit-learn's "random_state" also takes RandomState objects,
+#: which autometa's seeds do not).
+SEED: list[Any] = [Interval(Integral, None, None, closed="neither"), None]
+POSITIVE_INT: list[Any] = [Interval(Integral, 1, None, closed="left")]
+POSITIVE_NUMBER_OR_NONE: list[Any] = [Interval(Real, 0, None, closed="neither"), None]
+
+
+def check_positive_int(value: Any, name: str, owner: str) -> int:
+    """``value`` as an int >= 1, else a :class:`~autometa.ParameterError` (one parameter
+    of a function; classes declare ``_parameter_constraints``)."""
+    validate_params({name: POSITIVE_INT}, {name: value}, owner)
+    return int(value)
+
 
 _CONTAINERS = (list, tuple, dict, set, frozenset, np.ndarray, pd.Series, pd.DataFrame)
 

@@ -44,6 +44,9 @@ and mutual information of all columns come from one ``bincount``). BLAS and Open
 pools run single-threaded during extraction (they are restored afterwards): the
 matrices are small, and on a busy machine their spinning threads cost seconds.
 
+The task (``task="auto"``) is inferred from the target by :func:`infer_task`, the one
+rule autometa uses too (see ``metafeatures/_task.py``).
+
 Invalid input raises :class:`MetaFeatureError` (a ``ValueError``); degenerate but
 legal data gives NaN and a :class:`MetaFeatureWarning`.
 """
@@ -51,6 +54,7 @@ legal data gives NaN and a :class:`MetaFeatureWarning`.
 from __future__ import annotations
 
 from metafeatures._base import MetaFeatureError, MetaFeatureWarning
+from metafeatures._data import stratified_subsample
 from metafeatures._extract import (
     ExtractionReport,
     describe,
@@ -60,10 +64,12 @@ from metafeatures._extract import (
     openml_quality_names,
 )
 from metafeatures._registry import DEFAULT_GROUPS, GROUPS
+from metafeatures._task import MAX_CLASSES, infer_task, is_ambiguous, task_summary
 
 __all__ = [
     "DEFAULT_GROUPS",
     "GROUPS",
+    "MAX_CLASSES",
     "ExtractionReport",
     "MetaFeatureError",
     "MetaFeatureWarning",
@@ -71,5 +77,9 @@ __all__ = [
     "extract",
     "extract_report",
     "feature_names",
+    "infer_task",
+    "is_ambiguous",
     "openml_quality_names",
+    "stratified_subsample",
+    "task_summary",
 ]

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from metafeatures._base import MetaFeatureError, MetaFeatureWarning
+from metafeatures._task import MAX_CLASSES, task_summary
 
 logger = logging.getLogger(__name__)
 
@@ -237,44 +238,6 @@ def _datetime_days(s: pd.Series) -> np.ndarray:
     return out.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-#: A numeric target with at most this many distinct whole values is classification.
-MAX_CLASSES = 20
-
-
-def _infer_numeric(vals: np.ndarray) -> tuple[str, int]:
-    """``(task, n_distinct)`` of the non-missing values of a real-valued target."""
-    vals = np.asarray(vals, dtype=np.float64)
-    if vals.size == 0:
-        return "regression", 0
-    n_unique = int(np.unique(vals).size)
-    whole = bool(np.all(np.isfinite(vals)) and np.all(vals == np.round(vals)))
-    return ("classification" if whole and n_unique <= MAX_CLASSES else "regression"), n_unique
-
-
-def _infer_task_counted(y: pd.Series) -> tuple[str, int]:
-    """The task of ``y`` and, for a numeric target, its number of distinct values (else 0).
-
-    The same rule as ``autometa._task.infer_task`` (a test checks that they agree):
-    boolean, categorical, string and object targets are classification; numeric targets
-    are classification when their non-missing values are finite whole numbers with at
-    most 20 distinct values, else regression.
-    """
-    dt = y.dtype
-    if (
-        isinstance(dt, pd.CategoricalDtype)
-        or pd.api.types.is_bool_dtype(dt)
-        or not pd.api.types.is_numeric_dtype(dt)
-    ):
-        return "classification", 0
-    if not (pd.api.types.is_integer_dtype(dt) or pd.api.types.is_float_dtype(dt)):
-        return "regression", 0
-    return _infer_numeric(y.dropna().to_numpy(dtype=np.float64))
-
-
-def _infer_task(y: pd.Series) -> str:
-    return _infer_task_counted(y)[0]
-
-
 def _warn_ambiguous(task: str, n_unique: int) -> None:
     if task == "classification" and n_unique > 2:
         warnings.warn(
@@ -288,24 +251,55 @@ def _warn_ambiguous(task: str, n_unique: int) -> None:
         )
 
 
+def stratified_subsample(
+    n: int,
+    max_rows: int,
+    classes: np.ndarray | None = None,
+    *,
+    min_per_class: int = 2,
+    random_state: int = 0,
+) -> np.ndarray:
+    """Sorted positions of a deterministic subsample of ``n`` rows (stratified when
+    ``classes`` is given).
+
+    The rows are drawn without replacement from one permutation of
+    ``numpy.random.default_rng(random_state)``. Without ``classes``: its first
+    ``max_rows``. With ``classes`` (non-negative integer codes of length ``n``): each class
+    keeps ``floor(count * max_rows / n)`` rows, at least ``min(count, min_per_class)``, so
+    the subsample has between ``max_rows - n_classes`` and about ``max_rows`` rows. This is
+    the one definition: ``extract`` uses it (``min_per_class=2``) and so does autometa's
+    knowledge-base runner (``min_per_class=folds``), whose stored runs depend on it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from metafeatures import stratified_subsample
+    >>> y = np.array([0] * 90 + [1] * 10)
+    >>> pos = stratified_subsample(100, 20, y, random_state=0)
+    >>> len(pos), int((y[pos] == 1).sum())
+    (20, 2)
+    """
+    rng = np.random.default_rng(random_state)
+    order = rng.permutation(n)
+    if classes is None:
+        return np.sort(order[:max_rows])
+    keys = np.asarray(classes)[order]
+    counts = np.bincount(keys)
+    take = np.floor(counts * (max_rows / n)).astype(np.int64)
+    take = np.maximum(take, np.minimum(counts, min_per_class))  # keep small classes usable
+    take = np.minimum(take, counts)  # (max_rows >= n: every row)
+    by_class = order[np.argsort(keys, kind="stable")]
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    return np.sort(np.concatenate([by_class[s : s + t] for s, t in zip(starts, take)]))
+
+
 def _subsample(
     n: int, max_rows: int, codes: np.ndarray | None, random_state: int
 ) -> np.ndarray | None:
-    """Sorted row positions of a deterministic (stratified) subsample, or None."""
+    """Sorted row positions of a deterministic (stratified) subsample, or None (all)."""
     if n <= max_rows:
         return None
-    rng = np.random.default_rng(random_state)
-    order = rng.permutation(n)
-    if codes is None:
-        return np.sort(order[:max_rows])
-    keys = codes[order]
-    counts = np.bincount(keys)
-    take = np.floor(counts * (max_rows / n)).astype(np.int64)
-    take = np.maximum(take, np.minimum(counts, 2))  # keep every class represented
-    by_class = order[np.argsort(keys, kind="stable")]
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    parts = [by_class[s : s + t] for s, t in zip(starts, take)]
-    return np.sort(np.concatenate(parts))
+    return stratified_subsample(n, max_rows, codes, min_per_class=2, random_state=random_state)
 
 
 @dataclass(frozen=True)
@@ -385,7 +379,7 @@ def _prepare_target(y: object, n: int, task: str) -> _Target:
             raise MetaFeatureError(_ALL_MISSING)
         resolved = task
         if task == "auto":
-            resolved, n_unique = _infer_task_array(arr, mask)
+            resolved, n_unique = task_summary(arr)
             _warn_ambiguous(resolved, n_unique)
         if resolved == "regression":
             return _finish_target(resolved, mask, None, None, arr.astype(np.float64))
@@ -402,7 +396,7 @@ def _prepare_target(y: object, n: int, task: str) -> _Target:
         raise MetaFeatureError(_ALL_MISSING)
     resolved = task
     if task == "auto":
-        resolved, n_unique = _infer_task_counted(y_series)
+        resolved, n_unique = task_summary(y_series)
         _warn_ambiguous(resolved, n_unique)
     if resolved == "regression":
         if not pd.api.types.is_numeric_dtype(y_series.dtype):
@@ -422,13 +416,6 @@ def _prepare_target(y: object, n: int, task: str) -> _Target:
     else:
         codes, uniques = pd.factorize(y_series, sort=True)
     return _finish_target(resolved, mask, codes, np.asarray(uniques, dtype=object), None)
-
-
-def _infer_task_array(arr: np.ndarray, mask: np.ndarray) -> tuple[str, int]:
-    """:func:`_infer_task_counted` for a numpy bool/int/float target."""
-    if arr.dtype.kind == "b":
-        return "classification", 0
-    return _infer_numeric(arr[mask] if arr.dtype.kind == "f" else arr)
 
 
 _Facts = tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]

@@ -137,3 +137,43 @@ def reg_model():
     from recommend._tiny import tiny_model
 
     return tiny_model("regression")
+
+
+# -- files for the command-line tests (tests/cli) ----------------------------------------
+@pytest.fixture(scope="session")
+def files(tmp_path_factory):
+    """``(root, kb_dir, models)``: in ``root``, the first 150 rows of breast_cancer as
+    ``bc.csv``, ``bc.tsv.gz`` and ``bc.parquet``, an unreadable ``bad.parquet``, the tiny
+    knowledge base saved in ``kb_dir`` and a models directory ``models`` holding a
+    NearestDatasets ranker for classification fitted on it. Read-only for the tests."""
+    import json
+
+    from recommend._tiny import tiny_kb
+    from sklearn.datasets import load_breast_cancer
+
+    from autometa.models import NearestDatasets, TaskData
+
+    root = tmp_path_factory.mktemp("cli")
+    kb = tiny_kb()
+    kb_dir = kb.save(root / "kb")
+    df = load_breast_cancer(as_frame=True).frame.iloc[:150]
+    df.to_csv(root / "bc.csv", index=False)
+    df.to_csv(root / "bc.tsv.gz", sep="\t", index=False)
+    df.to_parquet(root / "bc.parquet")
+    (root / "bad.parquet").write_bytes(b"not a parquet file")
+    models = root / "models"
+    model = NearestDatasets(n_configs=5).fit(TaskData.from_kb(kb, "classification"))
+    model.save(models / "classification" / "nearest")
+    index = {
+        "format": "autometa-models",
+        "schema_version": 1,
+        "tasks": {
+            "classification": {
+                "ranker": "nearest",
+                "metric": "balanced_accuracy",
+                "models": {"nearest": "classification/nearest"},
+            }
+        },
+    }
+    (models / "models.json").write_text(json.dumps(index))
+    return root, kb_dir, models

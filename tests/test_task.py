@@ -1,5 +1,5 @@
-"""The one task-inference rule (autometa/_task.py), its copy in metafeatures, and the
-warning every entry point gives for an ambiguous target."""
+"""The one task-inference rule (metafeatures/_task.py, used by autometa/_task.py), and
+the warning every entry point gives for an ambiguous target."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import metafeatures
 from autometa import TaskInferenceWarning
 from autometa._task import infer_task, is_ambiguous
 from metafeatures import MetaFeatureWarning
-from metafeatures._data import _infer_task, _infer_task_array
 
 RULE = [
     # (target, task, ambiguous)
@@ -46,16 +46,43 @@ def test_the_rule(y, task, ambiguous):
     assert is_ambiguous(y) == ambiguous
 
 
+def _extract_task(y):
+    """The task ``metafeatures.extract(task="auto")`` resolves for the target ``y``."""
+    n = len(np.asarray(y).ravel()) if not isinstance(y, (pd.Series, pd.DataFrame)) else len(y)
+    X = pd.DataFrame({"a": np.arange(n, dtype=float)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return metafeatures.extract_report(X, y, groups="general").task
+
+
 @pytest.mark.parametrize(("y", "task", "ambiguous"), RULE)
-def test_metafeatures_copy_agrees(y, task, ambiguous):
-    s = y.iloc[:, 0] if isinstance(y, pd.DataFrame) else pd.Series(np.asarray(y).ravel())
-    if isinstance(y, pd.Series):
-        s = y
-    assert _infer_task(s) == task
-    arr = s.to_numpy()
-    if isinstance(s.dtype, np.dtype) and arr.dtype.kind in "biuf":
-        mask = ~np.isnan(arr) if arr.dtype.kind == "f" else np.ones(arr.size, dtype=bool)
-        assert _infer_task_array(arr, mask)[0] == task
+def test_every_entry_point_uses_the_same_rule(y, task, ambiguous):
+    from autometa.kb._datasets import infer_task as kb_infer_task
+    from autometa.recommend import infer_task as recommend_infer_task
+
+    assert metafeatures.infer_task(y) == task
+    assert metafeatures.is_ambiguous(y) == ambiguous
+    assert kb_infer_task(y) == task
+    assert recommend_infer_task(y) == task
+    if not pd.isna(pd.Series(np.asarray(y, dtype=object).ravel())).all():
+        assert _extract_task(y) == task  # extract refuses an all-missing target
+
+
+def test_y_0_1_2_3_is_classification_everywhere():
+    """The knowledge base and recommend used to disagree on this target (issue 11)."""
+    from autometa.kb._datasets import infer_task as kb_infer_task
+    from autometa.recommend import infer_task as recommend_infer_task
+
+    y = [0, 1, 2, 3]
+    answers = {
+        "autometa._task": infer_task(y),
+        "autometa.kb": kb_infer_task(y),
+        "autometa.recommend": recommend_infer_task(y),
+        "metafeatures.infer_task": metafeatures.infer_task(y),
+        "metafeatures.extract": _extract_task(y),
+        "metafeatures.extract (numpy)": _extract_task(np.array(y)),
+    }
+    assert set(answers.values()) == {"classification"}, answers
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
@@ -68,21 +95,12 @@ def test_metafeatures_copy_agrees(y, task, ambiguous):
         st.lists(st.sampled_from(["a", "b", "c"]), min_size=1, max_size=10),
     )
 )
-def test_metafeatures_copy_agrees_on_generated_targets(values):
+def test_numpy_and_pandas_targets_get_the_same_answer(values):
+    """extract reads numpy targets on a fast path; it must agree with the Series path."""
     s = pd.Series(values)
-    assert _infer_task(s) == infer_task(s)
     arr = s.to_numpy()
-    if arr.dtype.kind in "biuf":
-        mask = ~np.isnan(arr) if arr.dtype.kind == "f" else np.ones(arr.size, dtype=bool)
-        if mask.any():
-            assert _infer_task_array(arr, mask)[0] == infer_task(s)
-
-
-def test_the_knowledge_base_uses_the_same_rule():
-    from autometa.kb._datasets import infer_task as kb_infer_task
-    from autometa.recommend import infer_task as recommend_infer_task
-
-    assert kb_infer_task is infer_task and recommend_infer_task is infer_task
+    assert metafeatures.task_summary(arr) == metafeatures.task_summary(s)
+    assert infer_task(arr) == infer_task(s)
 
 
 # -- the warning at every entry point -----------------------------------------------------------

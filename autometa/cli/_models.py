@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import hashlib
 import json
 import logging
-import os
 import platform
 import shlex
 import sys
@@ -21,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from autometa._atomic import foreign_target
+from autometa._atomic import foreign_target, read_json_header, sha256_file, write_text
 from autometa._exceptions import ParameterError
 
 logger = logging.getLogger(__name__)
@@ -108,10 +106,17 @@ def _is_models_dir(path: Path) -> bool:
     if (path / MARKER).is_file():
         return True
     try:
-        index = json.loads((path / "models.json").read_text(encoding="utf-8"))
+        read_json_header(
+            path / "models.json",
+            format="autometa-models",
+            reads=sys.maxsize,  # any version: the question is only whether autometa wrote it
+            error=ValueError,
+            what="an autometa models index",
+            fix="",
+        )
     except (OSError, ValueError):
         return False
-    return isinstance(index, dict) and index.get("format") == "autometa-models"
+    return True
 
 
 def _resolve_out(out: Path | None, in_package: bool) -> Path:
@@ -154,7 +159,7 @@ def _manifest_sha256(kb: Any) -> str | None:
     path = getattr(kb, "path", None)
     if path is None or not (Path(path) / "manifest.json").is_file():
         return None
-    return hashlib.sha256((Path(path) / "manifest.json").read_bytes()).hexdigest()
+    return sha256_file(Path(path) / "manifest.json")
 
 
 def _versions() -> dict[str, str]:
@@ -219,7 +224,7 @@ def _train_cost(kb: Any, out: Path, index: dict[str, Any], lcdb: str | None = No
     import pandas as pd
 
     from autometa._exceptions import ModelError
-    from autometa.models._cost import CostModel
+    from autometa.models import CostModel
 
     start = time.perf_counter()
     table = CostModel.training_table(kb)
@@ -242,7 +247,6 @@ def _train_cost(kb: Any, out: Path, index: dict[str, Any], lcdb: str | None = No
 def _train(args: argparse.Namespace) -> int:
     from autometa.kb import KnowledgeBase
     from autometa.models import TaskData, model_class
-    from autometa.models._base import sha256_file
 
     names = _parse_models(args.models)
     rankers = _parse_rankers(args.ranker, names)
@@ -297,9 +301,7 @@ def _train(args: argparse.Namespace) -> int:
             entry["adaptive"] = "maml"
         index["tasks"][task] = entry
     _train_cost(kb, out, index, args.cost_lcdb)
-    tmp = out / "models.json.tmp"
-    tmp.write_text(json.dumps(index, indent=1) + "\n")
-    os.replace(tmp, out / "models.json")
+    write_text(out / "models.json", json.dumps(index, indent=1) + "\n")
     size = _dir_size(out)
     print(f"wrote {out / 'models.json'} ({size / 1e6:.2f} MB in total)")
     if size > 5e6:

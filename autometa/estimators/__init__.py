@@ -11,6 +11,6 @@ Examples
 from __future__ import annotations
 
 from autometa.estimators._base import METRIC_SCORING
-from autometa.estimators._meta import MetaClassifier, MetaRegressor
+from autometa.estimators._meta import MetaClassifier, MetaEstimatorMixin, MetaRegressor
 
-__all__ = ["METRIC_SCORING", "MetaClassifier", "MetaRegressor"]
+__all__ = ["METRIC_SCORING", "MetaClassifier", "MetaEstimatorMixin", "MetaRegressor"]

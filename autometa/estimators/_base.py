@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import numbers
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
@@ -22,7 +21,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from autometa._exceptions import DataError, ParameterError
+from autometa._exceptions import DataError
 from autometa._validation import check_features, check_target
 
 __all__ = ["MetaEstimatorMixin", "METRIC_SCORING"]
@@ -63,25 +62,6 @@ def _as_data_error() -> Iterator[None]:
         raise
     except ValueError as exc:
         raise DataError(str(exc)) from None
-
-
-def check_time_budget(value: Any, owner: str) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
-        raise ParameterError(
-            f"The 'time_budget' parameter of {owner} must be a number > 0 or None. "
-            f"Got {value!r} instead."
-        )
-    return float(value)
-
-
-def check_random_state(value: Any, owner: str) -> int | None:
-    if value is None or (isinstance(value, numbers.Integral) and not isinstance(value, bool)):
-        return None if value is None else int(value)
-    raise ParameterError(
-        f"The 'random_state' parameter of {owner} must be an int or None. Got {value!r} instead."
-    )
 
 
 class MetaEstimatorMixin(BaseEstimator):
@@ -161,7 +141,7 @@ class MetaEstimatorMixin(BaseEstimator):
 
     # -- meta-learning ------------------------------------------------------------------------
     def _meta_features(self, X: Any, y: Any, random_state: int | None) -> pd.Series:
-        from autometa.recommend._recommend import compute_metafeatures
+        from autometa.recommend import compute_metafeatures
         from metafeatures import MetaFeatureWarning
 
         with warnings.catch_warnings(record=True) as caught:
@@ -188,7 +168,7 @@ class MetaEstimatorMixin(BaseEstimator):
         random_state: int | None,
         time_budget: float | None = None,
     ) -> Any:
-        from autometa.recommend._recommend import recommend_from_metafeatures
+        from autometa.recommend import recommend_from_metafeatures
 
         mf = self._meta_features(X, y, random_state)
         self.meta_features_ = mf

@@ -5,19 +5,23 @@ from __future__ import annotations
 import logging
 import time
 import warnings
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from sklearn.base import ClassifierMixin, RegressorMixin, clone
+from sklearn.metrics import get_scorer_names
 
 from autometa._exceptions import DataError
-from autometa.estimators._base import (
-    METRIC_SCORING,
-    MetaEstimatorMixin,
-    check_random_state,
-    check_time_budget,
+from autometa._validation import (
+    POSITIVE_INT,
+    POSITIVE_NUMBER_OR_NONE,
+    SEED,
+    NamesAmong,
+    StrOptions,
+    validate_params,
 )
+from autometa.estimators._base import METRIC_SCORING, MetaEstimatorMixin
 
 __all__ = ["MetaClassifier", "MetaRegressor"]
 
@@ -81,6 +85,30 @@ _ATTRS_DOC = """
 
 
 class _MetaSearch(MetaEstimatorMixin):
+    #: scikit-learn style constraints, checked at the start of ``fit``; ``metric`` and
+    #: ``learners`` depend on the task (see :meth:`_constraints`).
+    _parameter_constraints: ClassVar[dict[str, Any]] = {
+        "top_k": POSITIVE_INT,
+        "n_candidates": POSITIVE_INT,
+        "cv": ["cv_object"],
+        "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+        "time_budget": POSITIVE_NUMBER_OR_NONE,
+        "kb": "no_validation",  # checked where it is loaded (path, KnowledgeBase or None)
+        "model": "no_validation",  # likewise (path, MetaModel or None)
+        "random_state": SEED,
+    }
+
+    @classmethod
+    def _constraints(cls) -> dict[str, Any]:
+        from autometa.kb import metrics_for
+        from autometa.learners import learner_names
+
+        return {
+            **cls._parameter_constraints,
+            "metric": [StrOptions(set(metrics_for(cls._task))), None],
+            "learners": [NamesAmong(learner_names(cls._task), f"{cls._task} learner"), None],
+        }
+
     def __init__(
         self,
         *,
@@ -119,16 +147,10 @@ class _MetaSearch(MetaEstimatorMixin):
         -------
         self
         """
-        from autometa.models._base import check_positive_int
-        from autometa.recommend._recommend import check_learners, check_metric, check_top_k
-
-        owner = type(self).__name__
-        top_k = check_top_k(self.top_k, owner)
-        n_candidates = check_positive_int(self.n_candidates, "n_candidates", owner)
-        budget = check_time_budget(self.time_budget, owner)
-        seed = check_random_state(self.random_state, owner)
-        check_metric(self.metric, self._task, owner)
-        check_learners(self.learners, self._task, owner)
+        validate_params(self._constraints(), self.get_params(deep=False), type(self).__name__)
+        top_k, n_candidates = int(self.top_k), int(self.n_candidates)
+        budget = None if self.time_budget is None else float(self.time_budget)
+        seed = None if self.random_state is None else int(self.random_state)
         X, y = self._check_Xy(X, y)
 
         rec = self._recommend(
@@ -187,7 +209,7 @@ class _MetaSearch(MetaEstimatorMixin):
         from sklearn.model_selection import cross_validate
 
         scoring = self.scoring if self.scoring is not None else METRIC_SCORING[rec.metric]
-        rows = []
+        rows: list[dict[str, Any]] = []
         start = time.perf_counter()
         for i in range(min(n_candidates, len(rec))):
             if rows and budget is not None and time.perf_counter() - start >= budget:

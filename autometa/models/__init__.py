@@ -14,6 +14,7 @@ from autometa.models._baselines import (
     NearestDatasets50,
     SingleBest,
 )
+from autometa.models._cost import CostModel
 from autometa.models._defaults import default_models_dir, load_default_model, load_models_index
 from autometa.models._registry import model_class, model_names
 
@@ -36,6 +37,7 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "MODEL_SCHEMA_VERSION",
+    "CostModel",
     "DefaultsModel",
     "GreedyPortfolio",
     "NearestDatasets",

@@ -12,6 +12,7 @@ Examples
 from __future__ import annotations
 
 from autometa.recommend._recommend import (
+    compute_metafeatures,
     infer_task,
     recommend,
     recommend_from_metafeatures,
@@ -21,6 +22,7 @@ from autometa.recommend._recommendation import SCORE_SCALE, Recommendation
 __all__ = [
     "SCORE_SCALE",
     "Recommendation",
+    "compute_metafeatures",
     "infer_task",
     "recommend",
     "recommend_from_metafeatures",

@@ -23,7 +23,8 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.compose import TransformedTargetRegressor
 
 from autometa._exceptions import ParameterError
-from autometa.estimators._base import MetaEstimatorMixin
+from autometa._validation import StrOptions, validate_params
+from autometa.estimators import MetaEstimatorMixin
 
 __all__ = ["RECOMMENDED", "ZeroShotMixin", "make_dropin"]
 
@@ -47,6 +48,9 @@ class ZeroShotMixin(MetaEstimatorMixin):
     _sklearn_params: ClassVar[tuple[str, ...]] = ()
     _searched: ClassVar[tuple[str, ...]] = ()
     _defaults: ClassVar[dict[str, Any]] = {}
+    #: scikit-learn's constraints of the learner's class; the searched hyperparameters also
+    #: accept :data:`RECOMMENDED`. Checked at the start of ``fit``.
+    _parameter_constraints: ClassVar[dict[str, Any]] = {}
 
     def _prefit_has(self, attr: str) -> bool:
         from autometa.learners import get_learner
@@ -87,6 +91,9 @@ class ZeroShotMixin(MetaEstimatorMixin):
         """
         from autometa.learners import get_learner
 
+        validate_params(
+            self._parameter_constraints, self.get_params(deep=False), type(self).__name__
+        )
         X, y = self._check_Xy(X, y)
         user = self.user_params()
         rs = getattr(self, "random_state", 0)
@@ -192,6 +199,13 @@ def make_dropin(learner_name: str, module: str = "autometa.zeroshot") -> type:
             defaults[name] = learner.fixed[name]
         else:
             defaults[name] = sk_defaults[name]
+    sk_constraints: dict[str, Any] = getattr(sk_class, "_parameter_constraints", {})
+    constraints: dict[str, Any] = {n: "no_validation" for n in _META_PARAMS}
+    for name in names:
+        allowed = sk_constraints.get(name, "no_validation")
+        if name in searched and allowed != "no_validation":
+            allowed = [*allowed, StrOptions({RECOMMENDED})]
+        constraints[name] = allowed
     mixin = ClassifierMixin if learner.task == "classification" else RegressorMixin
     doc = f"""Zero-shot :class:`{learner.estimator}`: unset parameters come from the recommendation.
 
@@ -237,6 +251,7 @@ def make_dropin(learner_name: str, module: str = "autometa.zeroshot") -> type:
             "__init__": _make_init(names, defaults),
             "_searched": searched,
             "_defaults": defaults,
+            "_parameter_constraints": constraints,
             "__doc__": doc,
             "__module__": module,
             "__qualname__": learner.name,

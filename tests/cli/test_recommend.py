@@ -3,35 +3,17 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
-from sklearn.datasets import load_breast_cancer
 
 from autometa.cli import main
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from recommend._tiny import tiny_kb
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
 
-@pytest.fixture(scope="module")
-def files(tmp_path_factory):
-    root = tmp_path_factory.mktemp("cli")
-    kb_dir = tiny_kb().save(root / "kb")
-    df = load_breast_cancer(as_frame=True).frame.iloc[:200]
-    df.to_csv(root / "bc.csv", index=False)
-    df.to_csv(root / "bc.tsv.gz", sep="\t", index=False)
-    df.to_parquet(root / "bc.parquet")
-    (root / "bad.parquet").write_bytes(b"not a parquet file")
-    return root, kb_dir
-
-
 @pytest.mark.parametrize("name", ["bc.csv", "bc.tsv.gz", "bc.parquet"])
 def test_table_with_reasons(files, capsys, name):
-    root, kb_dir = files
+    root, kb_dir, _ = files
     code = main(
         ["recommend", str(root / name), "--target", "target", "--kb", str(kb_dir), "--top-k", "3"]
     )
@@ -42,7 +24,7 @@ def test_table_with_reasons(files, capsys, name):
 
 
 def test_json_and_csv(files, capsys):
-    root, kb_dir = files
+    root, kb_dir, _ = files
     assert (
         main(
             [
@@ -84,7 +66,7 @@ def test_json_and_csv(files, capsys):
 
 
 def test_explain(files, capsys):
-    root, kb_dir = files
+    root, kb_dir, _ = files
     assert (
         main(
             [
@@ -119,7 +101,7 @@ def test_explain(files, capsys):
     ],
 )
 def test_errors_are_one_line_with_nonzero_exit(files, capsys, args, message):
-    root, kb_dir = files
+    root, kb_dir, _ = files
     args = [str(root / args[0]), *args[1:], "--kb", str(kb_dir)]
     assert main(["recommend", *args]) == 1
     err = capsys.readouterr().err.strip()

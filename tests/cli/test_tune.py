@@ -11,42 +11,13 @@ import pytest
 from sklearn.datasets import load_breast_cancer
 
 from autometa.cli import main
-from autometa.models import NearestDatasets, TaskData, default_models_dir
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from recommend._tiny import tiny_kb
 
 pytest.importorskip("optuna")
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
 FAST = "LogisticRegression,DecisionTreeClassifier,KNeighborsClassifier"
-SHIPPED = (default_models_dir() / "models.json").is_file()
-
-
-@pytest.fixture(scope="module")
-def files(tmp_path_factory):
-    """A 150-row breast_cancer CSV, the tiny knowledge base and a models directory."""
-    root = tmp_path_factory.mktemp("tune")
-    kb = tiny_kb()
-    kb_dir = kb.save(root / "kb")
-    df = load_breast_cancer(as_frame=True).frame.iloc[:150]
-    df.to_csv(root / "bc.csv", index=False)
-    models = root / "models"
-    model = NearestDatasets(n_configs=5).fit(TaskData.from_kb(kb, "classification"))
-    model.save(models / "classification" / "nearest")
-    index = {
-        "format": "autometa-models",
-        "schema_version": 1,
-        "tasks": {
-            "classification": {
-                "ranker": "nearest",
-                "metric": "balanced_accuracy",
-                "models": {"nearest": "classification/nearest"},
-            }
-        },
-    }
-    (models / "models.json").write_text(json.dumps(index))
-    return root, kb_dir, models
 
 
 def _run(capsys, *args):
@@ -358,9 +329,6 @@ def test_trial_timeout_stops_trials(files, capsys):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    not SHIPPED, reason="needs the shipped default models (autometa/data/models/models.json)"
-)
 def test_defaults_with_shipped_models(files, capsys):
     root, _, _ = files
     code, out, err = _run(

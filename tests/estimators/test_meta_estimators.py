@@ -141,10 +141,27 @@ def test_clone_and_pickle(mixed, kb):
             {"random_state": "x"},
             r"The 'random_state' parameter of MetaClassifier must be an int or None. Got 'x' instead.",
         ),
-        ({"metric": "r2"}, r"The 'metric' parameter of MetaClassifier must be one of"),
+        (
+            {"random_state": True},
+            r"The 'random_state' parameter of MetaClassifier must be an int or None. Got True",
+        ),
+        (
+            {"metric": "r2"},
+            r"The 'metric' parameter of MetaClassifier must be a str among \{.*'balanced_accuracy'"
+            r".*\} or None. Got 'r2' instead.",
+        ),
         (
             {"learners": ["Nope"]},
-            r"Unknown classification learner\(s\) \['Nope'\] in the 'learners' parameter of MetaClassifier",
+            r"The 'learners' parameter of MetaClassifier must be a classification learner or a "
+            r"non-empty list of classification learners among \{.*'LogisticRegression'.*\} or "
+            r"None. Got \['Nope'\] instead.",
+        ),
+        ({"learners": []}, r"The 'learners' parameter of MetaClassifier must be .* Got \[\]"),
+        ({"cv": 1}, r"The 'cv' parameter of MetaClassifier must be an int in the range \[2, inf\)"),
+        (
+            {"scoring": "nope"},
+            r"The 'scoring' parameter of MetaClassifier must be a str among .*'roc_auc'.* Got "
+            r"'nope' instead.",
         ),
     ],
 )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-SHARED = Path(__file__).parents[2] / ".." / "shared"
+
+def _shared_dir() -> Path:
+    """The project's shared data (``../shared`` beside the repository, as DESIGN.md says),
+    found from any checkout or worktree: ``$AUTOMETA_SHARED`` or the first ``shared/``
+    holding ``fixtures/`` beside the repository or one of its ancestors."""
+    if os.environ.get("AUTOMETA_SHARED"):
+        return Path(os.environ["AUTOMETA_SHARED"])
+    repo = Path(__file__).resolve().parents[2]
+    for parent in repo.parents:
+        if (parent / "shared" / "fixtures").is_dir():
+            return parent / "shared"
+    return repo.parent / "shared"
+
+
+SHARED = _shared_dir()
 ANNEAL_DIR = SHARED / "fixtures" / "openml-cache" / "org" / "openml" / "test" / "datasets" / "2"
 
 

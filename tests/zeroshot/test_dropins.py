@@ -17,6 +17,7 @@ from sklearn.model_selection import cross_val_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import autometa.zeroshot as zs
+from autometa import ParameterError
 from autometa.learners import get_learner, learner_names
 from autometa.zeroshot import RECOMMENDED
 
@@ -97,6 +98,33 @@ def test_get_params_returns_real_defaults_not_recommended(data, kb):
 def test_unknown_keyword_is_a_type_error():
     with pytest.raises(TypeError, match="unexpected keyword argument 'n_trees'"):
         zs.RandomForestClassifier(n_trees=3)
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        (
+            {"min_samples_leaf": 0},  # searched: scikit-learn's constraint or "recommended"
+            r"The 'min_samples_leaf' parameter of RandomForestClassifier must be an int in the "
+            r"range \[1, inf\), a float in the range \(0.0, 1.0\) or a str among "
+            r"\{'recommended'\}. Got 0 instead.",
+        ),
+        (
+            {"n_estimators": 0},  # not searched: scikit-learn's constraint alone
+            r"The 'n_estimators' parameter of RandomForestClassifier must be an int in the "
+            r"range \[1, inf\). Got 0 instead.",
+        ),
+        (
+            {"criterion": "nope"},
+            r"The 'criterion' parameter of RandomForestClassifier must be a str among "
+            r"\{.*'gini'.*\} or a str among \{'recommended'\}. Got 'nope' instead.",
+        ),
+    ],
+)
+def test_bad_parameters_are_refused_before_any_work(data, params, match):
+    X, y = data
+    with pytest.raises(ParameterError, match=match):
+        zs.RandomForestClassifier(**params).fit(X, y)
 
 
 @pytest.fixture(scope="module")
