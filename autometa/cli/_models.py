@@ -241,7 +241,7 @@ def _train_cost(kb: Any, out: Path, index: dict[str, Any], lcdb: str | None = No
 
 def _train(args: argparse.Namespace) -> int:
     from autometa.kb import KnowledgeBase
-    from autometa.models import TaskData, model_class
+    from autometa.models import OODScorer, TaskData, model_class
     from autometa.models._base import sha256_file
 
     names = _parse_models(args.models)
@@ -280,13 +280,12 @@ def _train(args: argparse.Namespace) -> int:
             entry["sha256"][name] = sha256_file(out / rel / "model.json")
             entry["fit_seconds"][name] = round(seconds, 2)
             print(f"{task:<15} {name:<12} fitted in {seconds:6.1f} s -> {out / rel}")
-            space = getattr(model, "space_", None)
-            if space is not None:
-                ref = space.reference_distances_
-                beyond = int((ref > space.ood_threshold_).sum())
+            if isinstance(model, OODScorer):
+                ref = model.reference_distances_
+                beyond = int((ref > model.ood_threshold_).sum())
                 print(
                     f"{task:<15} {name:<12} out-of-distribution threshold "
-                    f"{space.ood_threshold_:.4g}: {beyond} of {ref.size} knowledge-base "
+                    f"{model.ood_threshold_:.4g}: {beyond} of {ref.size} knowledge-base "
                     "datasets lie beyond it (leave one family out)"
                 )
         ranker = rankers.get(task) or next((n for n in _RANKER_PREFERENCE if n in names), names[0])

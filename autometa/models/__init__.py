@@ -6,7 +6,16 @@ scores, rank configurations given the trials observed so far, save/load without 
 
 from __future__ import annotations
 
-from autometa.models._base import MODEL_SCHEMA_VERSION, MetaModel, Prediction, TaskData
+from autometa.models._base import (
+    MODEL_SCHEMA_VERSION,
+    Adaptive,
+    Explainer,
+    MetaModel,
+    OODScorer,
+    Prediction,
+    TaskData,
+    abilities,
+)
 from autometa.models._baselines import (
     DefaultsModel,
     GreedyPortfolio,
@@ -36,6 +45,10 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "MODEL_SCHEMA_VERSION",
+    "Adaptive",
+    "Explainer",
+    "OODScorer",
+    "abilities",
     "DefaultsModel",
     "GreedyPortfolio",
     "NearestDatasets",

@@ -16,7 +16,7 @@ from optuna.trial import TrialState
 
 from autometa._exceptions import ModelError, ParameterError
 from autometa.learners import Configuration, Learner, get_learner
-from autometa.models._base import check_positive_int
+from autometa.models._base import Adaptive, check_positive_int
 from autometa.optuna._common import (
     model_configurations,
     resolve_metafeatures,
@@ -87,7 +87,8 @@ class MetaSampler(BaseSampler):
        among the knowledge base's configurations not tried yet, plus ``n_candidates``
        random configurations (half drawn from the space, half around the best trial; their
        mean and variance are kernel averages over the pool configurations of the same
-       learner). A meta-model without ``adapt`` keeps its static order.
+       learner). A meta-model that is not :class:`~autometa.models.Adaptive` keeps its
+       static order.
     3. **Exploration**: every ``explore_every``-th trial after the zero-shot phase is left
        to ``independent_sampler`` (TPE by default, which sees every trial of the study), as
        SMAC interleaves random configurations with its model's: a surrogate trained on
@@ -288,7 +289,7 @@ class MetaSampler(BaseSampler):
         else:
             ranker = self.model
         self._zero_shot = [c for c in ranker.rank(self.metafeatures) if c in self._configs]
-        self._adaptive = callable(getattr(self.model, "adapt", None))
+        self._adaptive = isinstance(self.model, Adaptive)
         self._search_space = IntersectionSearchSpace()
         self._lock = threading.Lock()
         # per trial number: the proposals, the pick, the values a hand-off trial was
@@ -631,7 +632,8 @@ class MetaSampler(BaseSampler):
         if self._explore_every and n_after % self._explore_every == self._explore_every - 1:
             return [], "explore"
         kwargs = {} if self._adapt_steps is None else {"steps": self._adapt_steps}
-        adapted = self.model.adapt(self.metafeatures, observed, **kwargs)  # type: ignore[attr-defined]
+        assert isinstance(self.model, Adaptive)
+        adapted = self.model.adapt(self.metafeatures, observed, **kwargs)
         pred = adapted.predict(self.metafeatures)
         ids = list(self._configs)
         mean = pred.mean.iloc[0].reindex(ids).to_numpy(dtype=np.float64)

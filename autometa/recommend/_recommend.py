@@ -9,8 +9,8 @@ Resolution of the meta-model and the knowledge base
     shipped models were trained for is asked, a :class:`~autometa.models.NearestDatasets`
     model is fitted on the default knowledge base for that metric instead.
 ``model=<MetaModel>``
-    That model ranks. If it has ``neighbours`` and ``ood_distance`` (the prototype model) it
-    also explains; otherwise the nearest datasets and the out-of-distribution check come
+    That model ranks. If it is an :class:`~autometa.models.Explainer` and an
+    :class:`~autometa.models.OODScorer` (the prototype model) it also explains; otherwise the nearest datasets and the out-of-distribution check come
     from a meta-feature space fitted on the knowledge base (``kb``, or the default one).
 ``model=<path>``
     A models directory with the shipped layout (``models.json``, see
@@ -54,7 +54,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -71,6 +71,9 @@ from autometa._task import MAX_CLASSES, infer_task
 from autometa._validation import check_data
 from autometa.recommend._cost import check_budget, cost_model_for, order_by_cost
 from autometa.recommend._recommendation import Recommendation
+
+if TYPE_CHECKING:
+    from autometa.models import MetaModel
 
 __all__ = ["recommend", "infer_task", "recommend_from_metafeatures", "MAX_CLASSES"]
 
@@ -267,8 +270,8 @@ class _Resolved:
     kb: Any = None  # the knowledge base a cost model is fitted on otherwise
 
 
-def _model_metric(model: Any, metric: str | None, owner: str) -> str:
-    model_metric = getattr(model, "metric_", None)
+def _model_metric(model: MetaModel, metric: str | None, owner: str) -> str:
+    model_metric = model.metric_
     if metric is not None and model_metric is not None and metric != model_metric:
         raise ParameterError(
             f"The 'metric' parameter of {owner} is {metric!r} but the meta-model was trained "
@@ -278,8 +281,8 @@ def _model_metric(model: Any, metric: str | None, owner: str) -> str:
     return str(metric or model_metric)
 
 
-def _check_model_task(model: Any, task: str) -> None:
-    if getattr(model, "task_", task) != task:
+def _check_model_task(model: MetaModel, task: str) -> None:
+    if model.task_ is not None and model.task_ != task:
         raise ParameterError(
             f"The meta-model was trained for {model.task_} but the data is {task}. Pass a "
             f"{task} model, or set task= to match."
@@ -365,12 +368,12 @@ def resolve(
             f"of a models directory. Got {type(model).__name__} instead."
         )
     _check_model_task(ranker, task)
-    if getattr(ranker, "config_ids_", None) is None:
+    if ranker.config_ids_ is None:
         raise ParameterError(
             f"The meta-model given to {owner} is not fitted. Fit it on TaskData first."
         )
     metric = _model_metric(ranker, metric, owner)
-    if explainer is None and hasattr(ranker, "neighbours") and hasattr(ranker, "ood_distance"):
+    if explainer is None and _explains(ranker):
         explainer = ranker
     kb = _resolve_kb(kb, required=kb is not None)
     state = _state_or_none(kb, task, metric)
@@ -382,7 +385,7 @@ def resolve(
 def _configuration_params(res: _Resolved, config_ids: Sequence[str]) -> dict[str, str]:
     """config_id -> params JSON, from the model's own configurations or the knowledge base."""
     out: dict[str, str] = {}
-    own = getattr(res.ranker, "configurations_", None)
+    own = res.ranker.configurations_
     if isinstance(own, pd.DataFrame) and "params" in own.columns:
         out.update(own["params"].astype(str).to_dict())
     if res.state is not None:
@@ -392,10 +395,17 @@ def _configuration_params(res: _Resolved, config_ids: Sequence[str]) -> dict[str
     return out
 
 
+def _explains(model: Any) -> bool:
+    """Whether ``model`` gives nearest datasets and an out-of-distribution distance."""
+    from autometa.models import Explainer, OODScorer
+
+    return isinstance(model, Explainer) and isinstance(model, OODScorer)
+
+
 def _neighbours(res: _Resolved, mf: pd.Series) -> tuple[pd.DataFrame, float, float]:
     """Nearest datasets (dataset_id, distance), the OOD distance and its threshold."""
     explainer = res.explainer
-    if explainer is not None and hasattr(explainer, "ood_distance"):
+    if _explains(explainer):
         try:
             nb = explainer.neighbours(mf, k=N_NEIGHBOURS)
             score = float(explainer.ood_distance(mf))
@@ -445,7 +455,9 @@ def _drivers(state: _KBState | None, mf: pd.Series) -> pd.DataFrame:
 
 
 def _learner_probabilities(explainer: Any, mf: pd.Series) -> pd.Series | None:
-    if explainer is None or not hasattr(explainer, "learner_probabilities"):
+    from autometa.models import Explainer
+
+    if not isinstance(explainer, Explainer):
         return None
     try:
         probs = explainer.learner_probabilities(mf)
@@ -537,7 +549,7 @@ def recommend_from_metafeatures(
     pred = res.ranker.predict(mf)
     mean = pred.mean.iloc[0]
     std = pred.std.iloc[0] if pred.std is not None else None
-    ordering = bool(pred.extras.get("ordering_scores", False)) if pred.extras else False
+    ordering = not type(res.ranker).predicts_scores
     order = res.ranker.rank(mf)
 
     known = set(learner_names(task))
