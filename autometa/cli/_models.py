@@ -241,7 +241,7 @@ def _train_cost(kb: Any, out: Path, index: dict[str, Any], lcdb: str | None = No
 
 def _train(args: argparse.Namespace) -> int:
     from autometa.kb import KnowledgeBase
-    from autometa.models import OODScorer, TaskData, model_class
+    from autometa.models import OODScorer, TaskData, abilities, model_class
     from autometa.models._base import sha256_file
 
     names = _parse_models(args.models)
@@ -290,10 +290,14 @@ def _train(args: argparse.Namespace) -> int:
                 )
         ranker = rankers.get(task) or next((n for n in _RANKER_PREFERENCE if n in names), names[0])
         entry["ranker"] = ranker
-        if "prototypes" in names:
-            entry["explainer"] = "prototypes"
-        if "maml" in names:
-            entry["adaptive"] = "maml"
+        # the roles follow the declared abilities (recommend needs both of the explainer's)
+        has = {n: set(abilities(model_class(n))) for n in names}
+        explainers = [n for n in names if {"Explainer", "OODScorer"} <= has[n]]
+        adaptive = [n for n in names if "Adaptive" in has[n]]
+        if explainers:
+            entry["explainer"] = explainers[0]
+        if adaptive:
+            entry["adaptive"] = adaptive[0]
         index["tasks"][task] = entry
     _train_cost(kb, out, index, args.cost_lcdb)
     tmp = out / "models.json.tmp"
