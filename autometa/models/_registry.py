@@ -6,14 +6,14 @@ lazy attributes of :mod:`autometa.models` (``autometa.models.Surrogate`` imports
 when asked for). A new meta-model is one module and one line in :data:`_MODELS` (or a call
 to :func:`register_model` from outside the package); its class's ``name`` is its key.
 
-Entries are ``"module:Class"`` strings, imported on first use, so that listing the models
-does not import torch.
+Entries are ``"module:Class"`` strings, imported on first use (so that listing the models
+does not import torch), or classes registered by :func:`register_model`.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from autometa._exceptions import ModelError, ParameterError
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["model_class", "model_names", "register_model"]
 
 # name -> "module:Class"; a new meta-model is one line here.
-_MODELS: dict[str, str] = {
+_MODELS: dict[str, str | type[MetaModel]] = {
     # baselines (autometa/models/_baselines.py)
     "defaults": "autometa.models._baselines:DefaultsModel",
     "sbs": "autometa.models._baselines:SingleBest",
@@ -85,7 +85,6 @@ def register_model(name: str, target: str | type[MetaModel], *, replace: bool = 
                 "The 'target' parameter of register_model must be a MetaModel subclass or "
                 f"'module:Class'. Got {target.__name__} instead."
             )
-        target = f"{target.__module__}:{target.__qualname__}"
     elif not isinstance(target, str) or target.count(":") != 1:
         raise ParameterError(
             "The 'target' parameter of register_model must be a MetaModel subclass or "
@@ -104,22 +103,25 @@ def registered_class(class_name: str) -> type[MetaModel] | None:
     """The registered class whose Python name is ``class_name`` (None if there is none);
     what ``autometa.models.<ClassName>`` resolves lazily."""
     for name, target in _MODELS.items():
-        if target.rpartition(":")[2] == class_name:
+        short = target.__name__ if isinstance(target, type) else target.rpartition(":")[2]
+        if short == class_name:
             return _import(name, target)
     return None
 
 
-def _import(name: str, target: str) -> type[MetaModel]:
+def _import(name: str, target: str | type[MetaModel]) -> type[MetaModel]:
     from autometa.models._base import MetaModel
 
-    module, _, attr = target.partition(":")
-    try:
-        klass = getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError) as exc:
-        raise ModelError(
-            f"The meta-model '{name}' is registered as '{target}', which cannot be imported "
-            f"({type(exc).__name__}: {exc})."
-        ) from None
+    klass: Any = target
+    if isinstance(target, str):
+        module, _, attr = target.partition(":")
+        try:
+            klass = getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError) as exc:
+            raise ModelError(
+                f"The meta-model '{name}' is registered as '{target}', which cannot be "
+                f"imported ({type(exc).__name__}: {exc})."
+            ) from None
     if not (isinstance(klass, type) and issubclass(klass, MetaModel)) or klass.name != name:
         raise ModelError(
             f"The meta-model '{name}' is registered as '{target}', which is not a MetaModel "
