@@ -39,9 +39,11 @@ gives none, so the score is each configuration's mean normalized score on the ne
 datasets and the list is ordered by it (ties keep the ranker's order). Without any score
 the ranker's order is kept.
 
-Loaded knowledge bases and models are cached (keyed by path), as is what is derived from a
-knowledge base (keyed by the object), so repeated calls cost only the meta-features and one
-model inference.
+Loaded knowledge bases and models are cached (keyed by path and the files' sizes and times),
+as is what is derived from a knowledge base (keyed by a fingerprint of its content, so a
+knowledge base changed by ``add_runs`` is never answered from the old state); see
+:mod:`autometa._resources`. Repeated calls cost the meta-features, one model inference and
+the fingerprint (a hash of the knowledge base's tables, about 0.1 s for the default one).
 """
 
 from __future__ import annotations
@@ -49,10 +51,8 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,6 +67,7 @@ from autometa._exceptions import (
     OutOfDistributionWarning,
     ParameterError,
 )
+from autometa._resources import cached, kb_fingerprint, package_data, tree_stamp
 from autometa._task import MAX_CLASSES, infer_task
 from autometa._validation import check_data
 from autometa.recommend._cost import check_budget, cost_model_for, order_by_cost
@@ -153,19 +154,19 @@ def check_top_k(top_k: Any, owner: str) -> int:
 
 # ---------------------------------------------------------------------------------------------
 # caches of knowledge bases, models and what is derived from them
-@lru_cache(maxsize=8)
 def _load_kb(path: str) -> Any:
+    """The knowledge base at ``path``, cached while its files are unchanged."""
     from autometa.kb import KnowledgeBase
 
-    return KnowledgeBase.load(path)
+    return cached("kb", (tree_stamp(path),), lambda: KnowledgeBase.load(path))
 
 
-@lru_cache(maxsize=1)
 def _default_kb_or_none() -> Any:
+    """The shipped knowledge base (cached while its files are unchanged), or None."""
     from autometa.kb import KnowledgeBase
 
     try:
-        return KnowledgeBase.default()
+        return cached("kb", (tree_stamp(package_data("default_kb")),), KnowledgeBase.default)
     except KnowledgeBaseError as exc:
         logger.info("no default knowledge base: %s", exc)
         return None
@@ -202,38 +203,18 @@ class _KBState:
     median: pd.Series
     sorted_mf: dict[str, np.ndarray]  # meta-feature -> its sorted finite values in the KB
     params: pd.Series  # config_id -> params JSON (every configuration of the task)
+    kb_key: str | None = None  # the knowledge base's content fingerprint (its cache key)
 
 
-_KB_STATES: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], _KBState]] = (
-    weakref.WeakKeyDictionary()
-)
+def _kb_state(kb: Any, task: str, metric: str, kb_key: str | None = None) -> _KBState:
+    """The derived state of ``kb`` for ``task`` and ``metric``, cached by the knowledge
+    base's content (``kb_key``, default :func:`~autometa._resources.kb_fingerprint`): a
+    changed knowledge base gets a new state, equal copies share one."""
+    key = kb_fingerprint(kb) if kb_key is None else kb_key
+    return cached("kb-state", (key, task, metric), lambda: _build_state(kb, task, metric, key))
 
 
-def _fingerprint(kb: Any) -> tuple[Any, ...]:
-    return (len(kb), kb.datasets.shape[0], kb.configurations.shape[0], kb.metafeatures.shape)
-
-
-_KB_STATES_BY_PATH: dict[tuple[Any, ...], _KBState] = {}
-
-
-def _kb_state(kb: Any, task: str, metric: str) -> _KBState:
-    """The derived state of ``kb``, cached by its path when it was loaded from disk (so
-    copies made by ``clone`` share it), else by the object itself."""
-    key = (task, metric, _fingerprint(kb))
-    if kb.path is not None:
-        path_key = (str(kb.path), *key)
-        if path_key not in _KB_STATES_BY_PATH:
-            if len(_KB_STATES_BY_PATH) >= 16:
-                _KB_STATES_BY_PATH.pop(next(iter(_KB_STATES_BY_PATH)))
-            _KB_STATES_BY_PATH[path_key] = _build_state(kb, task, metric)
-        return _KB_STATES_BY_PATH[path_key]
-    per_kb = _KB_STATES.setdefault(kb, {})
-    if key not in per_kb:
-        per_kb[key] = _build_state(kb, task, metric)
-    return per_kb[key]
-
-
-def _build_state(kb: Any, task: str, metric: str) -> _KBState:
+def _build_state(kb: Any, task: str, metric: str, kb_key: str) -> _KBState:
     from autometa.models import TaskData
     from autometa.models._baselines import NearestDatasets
     from autometa.models._space import MetaFeatureSpace
@@ -256,6 +237,7 @@ def _build_state(kb: Any, task: str, metric: str) -> _KBState:
         median=mf.median(),
         sorted_mf=sorted_mf,
         params=configs["params"].astype(str),
+        kb_key=kb_key,
     )
 
 
@@ -709,7 +691,9 @@ def _by_cost(
     :func:`autometa.recommend._cost.order_by_cost` for the order. Without a cost model the
     times are NaN and the order is unchanged (a budget then warns that it cannot filter).
     """
-    cost = cost_model_for(res.models_dir, res.kb)
+    cost = cost_model_for(
+        res.models_dir, res.kb, kb_key=res.state.kb_key if res.state is not None else None
+    )
     if cost is None:
         if time_budget is not None:
             warnings.warn(
