@@ -386,6 +386,7 @@ class MetaModel(ABC):
         from autometa import _atomic
 
         self._check_fitted()
+        assert self.configurations_ is not None
         path = Path(path)
         _check_model_target(path)
         meta, arrays = self._state()
@@ -544,14 +545,21 @@ class Explainer(ABC):
 class OODScorer(ABC):
     """Ability: tell how far a new dataset is from the training datasets.
 
-    Fitted attributes: ``ood_threshold_``, the :meth:`ood_distance` above which a dataset
+    Fitted properties: ``ood_threshold_``, the :meth:`ood_distance` above which a dataset
     is out of distribution; ``reference_distances_``, the training datasets' own distances
     to the training datasets of other families (sorted), which the threshold and
     :meth:`ood_score` are calibrated on.
     """
 
-    ood_threshold_: float
-    reference_distances_: np.ndarray
+    @property
+    @abstractmethod
+    def ood_threshold_(self) -> float:
+        """The :meth:`ood_distance` above which a dataset is out of distribution."""
+
+    @property
+    @abstractmethod
+    def reference_distances_(self) -> np.ndarray:
+        """The training datasets' distances to the other families' (sorted)."""
 
     @abstractmethod
     def ood_distance(self, metafeatures: pd.Series | pd.DataFrame) -> float:
@@ -562,7 +570,7 @@ class OODScorer(ABC):
         """How unusual one dataset is, in [0, 1] (above 0.95: out of distribution)."""
 
 
-ABILITIES: tuple[type, ...] = (Adaptive, Explainer, OODScorer)
+ABILITIES: tuple[type[ABC], ...] = (Adaptive, Explainer, OODScorer)
 
 
 def abilities(model: MetaModel | type[MetaModel]) -> list[str]:
@@ -577,8 +585,8 @@ def _declare_implicit_abilities(cls: type) -> None:
     for ability in ABILITIES:
         if issubclass(cls, ability):
             continue
-        methods = getattr(ability, "__abstractmethods__", frozenset())
-        if methods and all(callable(getattr(cls, m, None)) for m in methods):
+        methods: frozenset[str] = getattr(ability, "__abstractmethods__", frozenset())
+        if methods and all(getattr(cls, m, None) is not None for m in methods):
             ability.register(cls)
             warnings.warn(
                 f"{cls.__name__} has the methods of {ability.__name__} without declaring it; "

@@ -147,10 +147,9 @@ class MetaFeatureSpace:
             Columns ``dataset_id`` and ``distance``; ties keep the knowledge base's order.
         """
         dist = self.distances(metafeatures).iloc[0].to_numpy(dtype=np.float64)
-        order = np.argsort(dist, kind="stable")
-        order = [i for i in order if np.isfinite(dist[i])][: int(k)]
+        keep = [int(i) for i in np.argsort(dist, kind="stable") if np.isfinite(dist[i])][: int(k)]
         return pd.DataFrame(
-            {"dataset_id": [self.dataset_ids_[i] for i in order], "distance": dist[order]}
+            {"dataset_id": [self.dataset_ids_[i] for i in keep], "distance": dist[keep]}
         )
 
     def ood_distance(self, metafeatures: pd.Series | pd.DataFrame) -> float:

@@ -734,8 +734,7 @@ class MetaSampler(BaseSampler):
         scale = float(np.std(mean)) if mean.size > 1 else 0.0
         if not np.isfinite(ei).any() or float(np.nanmax(ei)) <= self._settings.ei_tolerance * scale:
             return [], "fallback"
-        order = np.argsort(-ei, kind="stable")
-        return [candidates[i] for i in order], "adaptive"
+        return [candidates[int(i)] for i in np.argsort(-ei, kind="stable")], "adaptive"
 
     def _random_candidates(
         self, study: Study, trial: FrozenTrial, observed: Mapping[str, float]

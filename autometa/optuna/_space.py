@@ -318,15 +318,15 @@ def map_value(value: Any, distribution: BaseDistribution) -> Any:
             out -= step
         return int(out)
     if isinstance(distribution, FloatDistribution):
-        low, high = distribution.low, distribution.high
-        v = min(max(v, low), high)
+        flow, fhigh = float(distribution.low), float(distribution.high)
+        v = min(max(v, flow), fhigh)
         if distribution.step is not None:
-            step = distribution.step
-            k = round((v - low) / step)
-            v = low + k * step
-            while v > high + 1e-12:
-                v -= step
-            v = min(max(v, low), high)
+            fstep = float(distribution.step)
+            k = round((v - flow) / fstep)
+            v = flow + k * fstep
+            while v > fhigh + 1e-12:
+                v -= fstep
+            v = min(max(v, flow), fhigh)
         return float(v)
     return MISSING  # pragma: no cover - no other distribution in Optuna
 
@@ -389,15 +389,15 @@ class ParamNames:
         self._single = next(iter(self.learners.values())) if len(self.learners) == 1 else None
         self._forward: dict[tuple[str, str], str] = {}
         for ours, theirs in mapping.items():
-            key = self._parse_ours(ours)
-            if key is None:
+            parsed = self._parse_ours(ours)
+            if parsed is None:
                 raise ParameterError(
                     f"The 'mapping' parameter has the key {ours!r}, which is not 'learner', "
                     "'<learner>__<hyperparameter>' of a learner in scope, or (with one "
                     f"learner) one of its hyperparameters. Learners in scope: "
                     f"{list(self.learners)}."
                 )
-            self._forward[key] = theirs
+            self._forward[parsed] = theirs
         self._inverse = {theirs: key for key, theirs in self._forward.items()}
 
     def _parse_ours(self, name: str) -> tuple[str, str] | None:

@@ -278,7 +278,8 @@ def warm_start(
     order = [c for c in ranked if configs[c].learner in in_scope]
     if max_per_learner is not None:
         per_learner: dict[str, int] = {}
-        first, rest = [], []
+        first: list[str] = []
+        rest: list[str] = []
         for cid in order:
             count = per_learner.get(configs[cid].learner, 0)
             (first if count < max_per_learner else rest).append(cid)
@@ -304,7 +305,7 @@ def warm_start(
         chosen[cid] = result
     # best first, in the ranker's order
     rank = {cid: i for i, cid in enumerate(ranked)}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for cid in sorted(chosen, key=rank.__getitem__):
         params, clipped, dropped = chosen[cid]
         rows.append(
