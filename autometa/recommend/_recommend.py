@@ -42,8 +42,9 @@ the ranker's order is kept.
 Loaded knowledge bases and models are cached (keyed by path and the files' sizes and times),
 as is what is derived from a knowledge base (keyed by a fingerprint of its content, so a
 knowledge base changed by ``add_runs`` is never answered from the old state); see
-:mod:`autometa._resources`. Repeated calls cost the meta-features, one model inference and
-the fingerprint (a hash of the knowledge base's tables, about 0.1 s for the default one).
+:mod:`autometa._resources`. Repeated calls cost the meta-features and one model inference, and,
+for a knowledge base passed as an object, its fingerprint (a hash of its tables: 0.1-0.3 s
+for one the size of the default knowledge base).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,11 +156,22 @@ def check_top_k(top_k: Any, owner: str) -> int:
 
 # ---------------------------------------------------------------------------------------------
 # caches of knowledge bases, models and what is derived from them
+#: Knowledge bases this module loaded itself (never handed to users, never changed) -> the
+#: stamp of their files: their content key, which spares hashing their tables on every call.
+_LOADED: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+
+
+def _loaded(stamp: tuple[Any, ...], load: Any) -> Any:
+    kb = cached("kb", stamp, load)
+    _LOADED[kb] = "files:" + repr(stamp)
+    return kb
+
+
 def _load_kb(path: str) -> Any:
     """The knowledge base at ``path``, cached while its files are unchanged."""
     from autometa.kb import KnowledgeBase
 
-    return cached("kb", (tree_stamp(path),), lambda: KnowledgeBase.load(path))
+    return _loaded((tree_stamp(path),), lambda: KnowledgeBase.load(path))
 
 
 def _default_kb_or_none() -> Any:
@@ -166,7 +179,7 @@ def _default_kb_or_none() -> Any:
     from autometa.kb import KnowledgeBase
 
     try:
-        return cached("kb", (tree_stamp(package_data("default_kb")),), KnowledgeBase.default)
+        return _loaded((tree_stamp(package_data("default_kb")),), KnowledgeBase.default)
     except KnowledgeBaseError as exc:
         logger.info("no default knowledge base: %s", exc)
         return None
@@ -208,9 +221,10 @@ class _KBState:
 
 def _kb_state(kb: Any, task: str, metric: str, kb_key: str | None = None) -> _KBState:
     """The derived state of ``kb`` for ``task`` and ``metric``, cached by the knowledge
-    base's content (``kb_key``, default :func:`~autometa._resources.kb_fingerprint`): a
-    changed knowledge base gets a new state, equal copies share one."""
-    key = kb_fingerprint(kb) if kb_key is None else kb_key
+    base's content (``kb_key``; default: the stamp of its files for a knowledge base this
+    module loaded, else :func:`~autometa._resources.kb_fingerprint`): a changed knowledge
+    base gets a new state, equal copies share one."""
+    key = kb_key or _LOADED.get(kb) or kb_fingerprint(kb)
     return cached("kb-state", (key, task, metric), lambda: _build_state(kb, task, metric, key))
 
 
