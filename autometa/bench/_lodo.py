@@ -141,7 +141,7 @@ def make_methods(names: Iterable[str] | None = None, *, fit_once: bool = False) 
             methods.append(Method(RANDOM, None, deterministic=False))
         elif name in model_names():
             klass = model_class(name)
-            deterministic = fit_once or bool(getattr(klass, "deterministic", False))
+            deterministic = fit_once or klass.deterministic
             methods.append(Method(name, _Registered(name), deterministic=deterministic))
         elif explicit:
             raise ParameterError(

@@ -246,7 +246,7 @@ def _train_cost(kb: Any, out: Path, index: dict[str, Any], lcdb: str | None = No
 
 def _train(args: argparse.Namespace) -> int:
     from autometa.kb import KnowledgeBase
-    from autometa.models import TaskData, model_class
+    from autometa.models import OODScorer, TaskData, abilities, model_class
 
     names = _parse_models(args.models)
     rankers = _parse_rankers(args.ranker, names)
@@ -284,21 +284,24 @@ def _train(args: argparse.Namespace) -> int:
             entry["sha256"][name] = sha256_file(out / rel / "model.json")
             entry["fit_seconds"][name] = round(seconds, 2)
             print(f"{task:<15} {name:<12} fitted in {seconds:6.1f} s -> {out / rel}")
-            space = getattr(model, "space_", None)
-            if space is not None:
-                ref = space.reference_distances_
-                beyond = int((ref > space.ood_threshold_).sum())
+            if isinstance(model, OODScorer):
+                ref = model.reference_distances_
+                beyond = int((ref > model.ood_threshold_).sum())
                 print(
                     f"{task:<15} {name:<12} out-of-distribution threshold "
-                    f"{space.ood_threshold_:.4g}: {beyond} of {ref.size} knowledge-base "
+                    f"{model.ood_threshold_:.4g}: {beyond} of {ref.size} knowledge-base "
                     "datasets lie beyond it (leave one family out)"
                 )
         ranker = rankers.get(task) or next((n for n in _RANKER_PREFERENCE if n in names), names[0])
         entry["ranker"] = ranker
-        if "prototypes" in names:
-            entry["explainer"] = "prototypes"
-        if "maml" in names:
-            entry["adaptive"] = "maml"
+        # the roles follow the declared abilities (recommend needs both of the explainer's)
+        has = {n: set(abilities(model_class(n))) for n in names}
+        explainers = [n for n in names if {"Explainer", "OODScorer"} <= has[n]]
+        adaptive = [n for n in names if "Adaptive" in has[n]]
+        if explainers:
+            entry["explainer"] = explainers[0]
+        if adaptive:
+            entry["adaptive"] = adaptive[0]
         index["tasks"][task] = entry
     _train_cost(kb, out, index, args.cost_lcdb)
     write_text(out / "models.json", json.dumps(index, indent=1) + "\n")

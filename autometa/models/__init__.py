@@ -6,7 +6,16 @@ scores, rank configurations given the trials observed so far, save/load without 
 
 from __future__ import annotations
 
-from autometa.models._base import MODEL_SCHEMA_VERSION, MetaModel, Prediction, TaskData
+from autometa.models._base import (
+    MODEL_SCHEMA_VERSION,
+    Adaptive,
+    Explainer,
+    MetaModel,
+    OODScorer,
+    Prediction,
+    TaskData,
+    abilities,
+)
 from autometa.models._baselines import (
     DefaultsModel,
     GreedyPortfolio,
@@ -16,28 +25,27 @@ from autometa.models._baselines import (
 )
 from autometa.models._cost import CostModel
 from autometa.models._defaults import default_models_dir, load_default_model, load_models_index
-from autometa.models._registry import model_class, model_names
-
-# The torch models are imported on first use, so that ``import autometa.models`` does not
-# import torch.
-_LAZY = {
-    "Surrogate": "autometa.models._surrogate",
-    "PrototypeModel": "autometa.models._prototypes",
-    "WarmStartSurrogate": "autometa.models._maml",
-}
+from autometa.models._registry import model_class, model_names, register_model
 
 
 def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        import importlib
+    # The torch models (Surrogate, PrototypeModel, WarmStartSurrogate) are imported on first
+    # use, through the registry, so that ``import autometa.models`` does not import torch.
+    from autometa.models._registry import registered_class
 
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    klass = registered_class(name) if name[:1].isupper() else None
+    if klass is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return klass
 
 
 __all__ = [
     "MODEL_SCHEMA_VERSION",
+    "Adaptive",
     "CostModel",
+    "Explainer",
+    "OODScorer",
+    "abilities",
     "DefaultsModel",
     "GreedyPortfolio",
     "NearestDatasets",
@@ -54,4 +62,5 @@ __all__ = [
     "load_models_index",
     "model_class",
     "model_names",
+    "register_model",
 ]

@@ -1,4 +1,4 @@
-"""The meta-model interface.
+"""The meta-model interface and its declared abilities.
 
 A meta-model is fitted on :class:`TaskData` (one task and one metric of a knowledge base:
 the meta-features of the training datasets and their per-dataset normalized performance
@@ -8,11 +8,24 @@ take the scores observed so far on the new dataset into account.
 
 Normalized scores: per dataset, 1 for the best configuration of the pool (the oracle) and
 0 for the worst; regret = 1 - normalized score.
+
+What a meta-model can do beyond fitting, predicting and ranking is declared, never probed:
+
+- abilities are abstract base classes a model inherits beside :class:`MetaModel`:
+  :class:`Adaptive` (``adapt`` to the trials observed on a new dataset), :class:`Explainer`
+  (``neighbours`` and ``learner_probabilities``), :class:`OODScorer` (``ood_distance``,
+  ``ood_score`` and ``ood_threshold_``); callers test them with ``isinstance``;
+- properties are class attributes of :class:`MetaModel`: ``deterministic`` (the fit does
+  not depend on ``random_state``) and ``predicts_scores`` (``predict`` estimates normalized
+  scores; False: its values only order the pool).
+
+``tests/models/test_conformance.py`` checks every registered model against what it declares.
 """
 
 from __future__ import annotations
 
 import json
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +37,15 @@ import pandas as pd
 
 from autometa._exceptions import DataError, ModelError, NotFittedError, ParameterError
 
-__all__ = ["MetaModel", "Prediction", "TaskData", "MODEL_SCHEMA_VERSION"]
+__all__ = [
+    "MODEL_SCHEMA_VERSION",
+    "Adaptive",
+    "Explainer",
+    "MetaModel",
+    "OODScorer",
+    "Prediction",
+    "TaskData",
+]
 
 #: 2: ``model.json`` records the sha256 of ``arrays.pt``; 1 (still read): no checksum.
 MODEL_SCHEMA_VERSION = 2
@@ -268,7 +289,9 @@ class Prediction:
     """Predicted normalized scores: ``mean`` and, where the model has one, ``std``.
 
     Both are DataFrames with index = the queried datasets (``dataset_id`` or position) and
-    columns = ``config_id``.
+    columns = ``config_id``. Whether ``mean`` estimates normalized scores or only orders
+    the pool is the model class's :attr:`MetaModel.predicts_scores`. ``extras`` holds
+    model-specific diagnostics (e.g. the nearest-datasets distances); nothing relies on it.
     """
 
     mean: pd.DataFrame
@@ -279,13 +302,26 @@ class Prediction:
 class MetaModel(ABC):
     """Base class of meta-models.
 
-    Subclasses set :attr:`name`, implement :meth:`_fit` and :meth:`_predict`, and, to be
-    saved, :meth:`_state` / :meth:`_load_state` (JSON metadata plus named numpy/torch
-    arrays; never pickles). Adaptive models override :meth:`rank` to use the scores
-    observed so far.
+    Subclasses set :attr:`name` (the key they are registered under, see
+    :mod:`autometa.models._registry`), implement :meth:`_fit` and :meth:`_predict`, and, to
+    be saved, :meth:`_state` / :meth:`_load_state` (JSON metadata plus named numpy/torch
+    arrays; never pickles). Models that use the scores observed so far override
+    :meth:`rank`; abilities are declared by inheriting :class:`Adaptive`,
+    :class:`Explainer` or :class:`OODScorer`, properties by the class attributes below.
     """
 
     name: ClassVar[str] = "base"
+    #: The fitted model does not depend on ``random_state`` (evaluation harnesses fit it
+    #: once for all seeds).
+    deterministic: ClassVar[bool] = False
+    #: :meth:`predict` estimates normalized scores. False: its values are ordering scores
+    #: (decreasing by position in the model's order, not estimates), so callers that show a
+    #: score take it from elsewhere (e.g. the nearest datasets).
+    predicts_scores: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _declare_implicit_abilities(cls)
 
     def __init__(self, *, random_state: int = 0) -> None:
         self.random_state = random_state
@@ -350,6 +386,7 @@ class MetaModel(ABC):
         from autometa import _atomic
 
         self._check_fitted()
+        assert self.configurations_ is not None
         path = Path(path)
         _check_model_target(path)
         meta, arrays = self._state()
@@ -467,6 +504,100 @@ class MetaModel(ABC):
         return f"{type(self).__name__}({fitted})"
 
 
+# ---------------------------------------------------------------------------------------------
+# abilities
+class Adaptive(ABC):
+    """Ability: adapt to the trials observed on one new dataset.
+
+    Used by :class:`autometa.optuna.MetaSampler` between trials.
+    """
+
+    @abstractmethod
+    def adapt(
+        self,
+        metafeatures: pd.Series | pd.DataFrame,
+        observations: Mapping[str, float],
+        *,
+        steps: int | None = None,
+    ) -> MetaModel:
+        """A copy of the model adapted to ``observations`` (``config_id`` -> raw metric
+        value, larger = better; NaN = failed) on the dataset of ``metafeatures`` (one
+        row). Its :meth:`MetaModel.predict` uses what it learnt from them; the model
+        itself is unchanged."""
+
+
+class Explainer(ABC):
+    """Ability: say which training datasets a new one resembles and which learner wins.
+
+    Used by :func:`autometa.recommend` for the nearest datasets and learner probabilities.
+    """
+
+    @abstractmethod
+    def neighbours(self, metafeatures: pd.Series | pd.DataFrame, k: int = 5) -> pd.DataFrame:
+        """The ``k`` training datasets nearest to one dataset: columns ``dataset_id`` and
+        ``distance`` (nearest first), and possibly more."""
+
+    @abstractmethod
+    def learner_probabilities(self, metafeatures: pd.Series | pd.DataFrame) -> pd.DataFrame:
+        """Probability that each learner (columns) wins, per dataset (rows); rows sum to 1."""
+
+
+class OODScorer(ABC):
+    """Ability: tell how far a new dataset is from the training datasets.
+
+    Fitted properties: ``ood_threshold_``, the :meth:`ood_distance` above which a dataset
+    is out of distribution; ``reference_distances_``, the training datasets' own distances
+    to the training datasets of other families (sorted), which the threshold and
+    :meth:`ood_score` are calibrated on.
+    """
+
+    @property
+    @abstractmethod
+    def ood_threshold_(self) -> float:
+        """The :meth:`ood_distance` above which a dataset is out of distribution."""
+
+    @property
+    @abstractmethod
+    def reference_distances_(self) -> np.ndarray:
+        """The training datasets' distances to the other families' (sorted)."""
+
+    @abstractmethod
+    def ood_distance(self, metafeatures: pd.Series | pd.DataFrame) -> float:
+        """The distance from one dataset to its nearest training dataset (>= 0)."""
+
+    @abstractmethod
+    def ood_score(self, metafeatures: pd.Series | pd.DataFrame) -> float:
+        """How unusual one dataset is, in [0, 1] (above 0.95: out of distribution)."""
+
+
+ABILITIES: tuple[type[ABC], ...] = (Adaptive, Explainer, OODScorer)
+
+
+def abilities(model: MetaModel | type[MetaModel]) -> list[str]:
+    """Names of the abilities a model (or model class) declares, e.g. ``["Adaptive"]``."""
+    klass = model if isinstance(model, type) else type(model)
+    return [a.__name__ for a in ABILITIES if issubclass(klass, a)]
+
+
+def _declare_implicit_abilities(cls: type) -> None:
+    """Transition: a model class that has an ability's methods without inheriting it is
+    registered as having it, with a :class:`DeprecationWarning` asking to declare it."""
+    for ability in ABILITIES:
+        if issubclass(cls, ability):
+            continue
+        methods: frozenset[str] = getattr(ability, "__abstractmethods__", frozenset())
+        if methods and all(getattr(cls, m, None) is not None for m in methods):
+            ability.register(cls)
+            warnings.warn(
+                f"{cls.__name__} has the methods of {ability.__name__} without declaring it; "
+                f"declare the ability as a base class (class {cls.__name__}("
+                f"{ability.__name__}, ...)). Undeclared abilities will be ignored in a "
+                "future release.",
+                DeprecationWarning,
+                stacklevel=4,  # the class statement
+            )
+
+
 def as_frame(metafeatures: pd.DataFrame | pd.Series, owner: str) -> pd.DataFrame:
     """A one-row frame for a Series; a frame unchanged; a clear error otherwise."""
     if isinstance(metafeatures, pd.Series):
@@ -485,3 +616,17 @@ def check_positive_int(value: Any, name: str, owner: str) -> int:
             f"The '{name}' parameter of {owner} must be an int >= 1. Got {value!r} instead."
         )
     return int(value)
+
+
+def check_nonnegative_float(value: Any, name: str, owner: str) -> float:
+    """``value`` as a float if it is a finite real number >= 0; else a ParameterError."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, np.integer, np.floating))
+        or not np.isfinite(value)
+        or value < 0
+    ):
+        raise ParameterError(
+            f"The '{name}' parameter of {owner} must be a float >= 0. Got {value!r} instead."
+        )
+    return float(value)

@@ -76,6 +76,8 @@ class _OrderBaseline(MetaModel):
     #: The fitted order does not depend on ``random_state`` (evaluation harnesses run it once
     #: for all seeds).
     deterministic: ClassVar[bool] = True
+    #: :meth:`predict` gives ordering scores (see the module docstring).
+    predicts_scores: ClassVar[bool] = False
 
     def __init__(self, *, random_state: int = 0) -> None:
         super().__init__(random_state=random_state)
@@ -108,8 +110,7 @@ class _OrderBaseline(MetaModel):
         assert self.order_ is not None
         row = self._ordering_scores(self.order_)
         return Prediction(
-            mean=self._frame(np.tile(row, (len(metafeatures), 1)), metafeatures.index),
-            extras={"ordering_scores": True},
+            mean=self._frame(np.tile(row, (len(metafeatures), 1)), metafeatures.index)
         )
 
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -142,6 +143,7 @@ class SingleBest(_OrderBaseline):
     """
 
     name: ClassVar[str] = "sbs"
+    predicts_scores: ClassVar[bool] = True
 
     def _fit_order(self, data: TaskData, scores: np.ndarray, sbs: np.ndarray) -> np.ndarray:
         return sbs
@@ -366,7 +368,7 @@ class NearestDatasets(_OrderBaseline):
         values = np.array(rows).reshape(len(metafeatures), len(self.order_))
         return Prediction(
             mean=self._frame(values, metafeatures.index),
-            extras={"ordering_scores": True, "distances": dist},
+            extras={"distances": dist},
         )
 
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

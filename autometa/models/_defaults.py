@@ -29,11 +29,11 @@ trials observed on a new dataset (used by :class:`autometa.optuna.MetaSampler`).
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from autometa._exceptions import ModelError, ParameterError
+from autometa._resources import cached, package_data, tree_stamp
 from autometa.models._base import MODEL_FILE, MetaModel, sha256_file
 
 __all__ = ["default_models_dir", "load_models_index", "load_default_model", "ROLES"]
@@ -44,7 +44,7 @@ INDEX_NAME = "models.json"
 
 def default_models_dir() -> Path:
     """Where the shipped models live inside the installed package."""
-    return Path(__file__).resolve().parent.parent / "data" / "models"
+    return package_data("models")
 
 
 def load_models_index(path: str | Path | None = None) -> dict[str, Any]:
@@ -74,12 +74,12 @@ def load_default_model(
         raise ParameterError(
             f"The 'role' parameter must be one of {list(ROLES)}. Got {role!r} instead."
         )
-    root = Path(path) if path is not None else default_models_dir()
-    return _load(str(root.resolve()), task, role)
+    root = (Path(path) if path is not None else default_models_dir()).resolve()
+    # cached while the directory's files are unchanged (autometa._resources)
+    return cached("meta-model", (tree_stamp(root), task, role), lambda: _load(root, task, role))
 
 
-@lru_cache(maxsize=16)
-def _load(root: str, task: str, role: str) -> MetaModel:
+def _load(root: Path, task: str, role: str) -> MetaModel:
     index = load_models_index(root)
     entry = index.get("tasks", {}).get(task)
     if entry is None or role not in entry:

@@ -36,7 +36,14 @@ import torch
 from torch import nn
 
 from autometa._exceptions import ModelError, ParameterError
-from autometa.models._base import MetaModel, Prediction, TaskData, check_positive_int
+from autometa.models._base import (
+    Explainer,
+    MetaModel,
+    OODScorer,
+    Prediction,
+    TaskData,
+    check_positive_int,
+)
 from autometa.models._space import MetaFeatureSpace
 from autometa.models._surrogate import _check_float
 from autometa.models._torch_utils import (
@@ -59,7 +66,7 @@ def _encoder(n_in: int, hidden: int, dim: int, dropout: float) -> nn.Sequential:
     )
 
 
-class PrototypeModel(MetaModel):
+class PrototypeModel(Explainer, OODScorer, MetaModel):
     """Prototypical-network embedding of datasets, with neighbours and an OOD score.
 
     Parameters

@@ -38,7 +38,7 @@ import pandas as pd
 
 from autometa._exceptions import DataError, ParameterError
 from autometa.models._base import TaskData, as_frame
-from autometa.models._torch_utils import _nan_warnings_off
+from autometa.models._torch_utils import aligned_values, compress, robust_center_scale
 
 __all__ = ["MetaFeatureSpace"]
 
@@ -92,15 +92,8 @@ class MetaFeatureSpace:
                 "no column. Extract meta-features first."
             )
         self.names_ = [str(c) for c in mf.columns]
-        x = self._arcsinh(mf.to_numpy(dtype=np.float64))
-        with np.errstate(all="ignore"), _nan_warnings_off():
-            median = np.nanmedian(x, axis=0)
-            q75, q25 = np.nanpercentile(x, [75, 25], axis=0)
-            std = np.nanstd(x, axis=0)
-        scale = q75 - q25
-        scale = np.where(np.isfinite(scale) & (scale > 1e-12), scale, std)
-        self.scale_ = np.where(np.isfinite(scale) & (scale > 1e-12), scale, 1.0)
-        self.center_ = np.where(np.isfinite(median), median, 0.0)
+        x = compress(mf.to_numpy(dtype=np.float64))
+        self.center_, self.scale_ = robust_center_scale(x)
         self.train_ = (x - self.center_) / self.scale_
         self.dataset_ids_ = [str(d) for d in mf.index]
         self.families_ = [str(data.families.get(d, d)) for d in mf.index]
@@ -120,24 +113,10 @@ class MetaFeatureSpace:
         )
 
     # -- distances ------------------------------------------------------------------------
-    @staticmethod
-    def _arcsinh(values: np.ndarray) -> np.ndarray:
-        with np.errstate(all="ignore"):
-            x = np.arcsinh(values)
-        x[~np.isfinite(x)] = np.nan
-        return x
-
     def transform(self, metafeatures: pd.DataFrame | pd.Series) -> np.ndarray:
         """The scaled meta-features ``(n_datasets, n_features)``, NaN where undefined."""
         frame = as_frame(metafeatures, "MetaFeatureSpace")
-        frame = frame.copy()
-        frame.columns = [str(c) for c in frame.columns]
-        frame = frame.loc[:, ~frame.columns.duplicated()].reindex(columns=self.names_)
-        try:
-            raw = frame.to_numpy(dtype=np.float64, na_value=np.nan)
-        except (TypeError, ValueError) as exc:
-            raise DataError(f"The meta-features must be numeric ({exc}).") from None
-        return (self._arcsinh(raw) - self.center_) / self.scale_
+        return (compress(aligned_values(frame, self.names_)) - self.center_) / self.scale_
 
     def _distances(self, query: np.ndarray) -> np.ndarray:
         out = np.empty((len(query), len(self.train_)))
@@ -168,10 +147,9 @@ class MetaFeatureSpace:
             Columns ``dataset_id`` and ``distance``; ties keep the knowledge base's order.
         """
         dist = self.distances(metafeatures).iloc[0].to_numpy(dtype=np.float64)
-        order = np.argsort(dist, kind="stable")
-        order = [i for i in order if np.isfinite(dist[i])][: int(k)]
+        keep = [int(i) for i in np.argsort(dist, kind="stable") if np.isfinite(dist[i])][: int(k)]
         return pd.DataFrame(
-            {"dataset_id": [self.dataset_ids_[i] for i in order], "distance": dist[order]}
+            {"dataset_id": [self.dataset_ids_[i] for i in keep], "distance": dist[keep]}
         )
 
     def ood_distance(self, metafeatures: pd.Series | pd.DataFrame) -> float:

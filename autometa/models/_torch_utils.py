@@ -1,7 +1,9 @@
 """Shared pieces of the torch meta-models.
 
 - :class:`MetaFeatureScaler`: a missing-value-aware, outlier-robust scaler of meta-features
-  fitted on the training datasets and aligned by name on new ones.
+  fitted on the training datasets and aligned by name on new ones; its scaling
+  (:func:`compress`, :func:`robust_center_scale`) and alignment (:func:`aligned_values`)
+  are shared with :class:`~autometa.models._space.MetaFeatureSpace`.
 - :func:`encode_configurations`: the numeric matrix of a pool of configurations (learner
   one-hot, then every learner's hyperparameter encoding, zeros for the other learners).
 - Seeding, determinism and device helpers, and flattening of state dicts into named numpy
@@ -60,17 +62,8 @@ class MetaFeatureScaler:
                 "table has no column. Extract meta-features first."
             )
         self.names_ = [str(c) for c in metafeatures.columns]
-        x = np.arcsinh(metafeatures.to_numpy(dtype=np.float64))
-        x[~np.isfinite(x)] = np.nan
-        with np.errstate(all="ignore"), _nan_warnings_off():
-            median = np.nanmedian(x, axis=0)
-            q75, q25 = np.nanpercentile(x, [75, 25], axis=0)
-            std = np.nanstd(x, axis=0)
-        scale = q75 - q25
-        scale = np.where(np.isfinite(scale) & (scale > 1e-12), scale, std)
-        scale = np.where(np.isfinite(scale) & (scale > 1e-12), scale, 1.0)
-        self.center_ = np.where(np.isfinite(median), median, 0.0)
-        self.scale_ = scale
+        x = compress(metafeatures.to_numpy(dtype=np.float64))
+        self.center_, self.scale_ = robust_center_scale(x)
         self.missing_ = np.isnan(metafeatures.to_numpy(dtype=np.float64)).any(axis=0)
         return self
 
@@ -89,15 +82,8 @@ class MetaFeatureScaler:
                 "The meta-features must be a pandas DataFrame. "
                 f"Got {type(metafeatures).__name__} instead."
             )
-        frame = metafeatures.copy()
-        frame.columns = [str(c) for c in frame.columns]
-        frame = frame.loc[:, ~frame.columns.duplicated()]
-        frame = frame.reindex(columns=self.names_)
-        try:
-            raw = frame.to_numpy(dtype=np.float64, na_value=np.nan)
-        except (TypeError, ValueError) as exc:
-            raise DataError(f"The meta-features must be numeric ({exc}).") from None
-        with np.errstate(all="ignore"):
+        raw = aligned_values(metafeatures, self.names_)
+        with np.errstate(all="ignore"):  # +-inf stays infinite here (then clipped)
             x = (np.arcsinh(raw) - self.center_) / self.scale_
         missing = np.isnan(x)
         x = np.clip(np.nan_to_num(x, nan=0.0), -self.clip, self.clip)
@@ -127,6 +113,40 @@ class MetaFeatureScaler:
         scaler.scale_ = np.asarray(arrays[f"{prefix}scale"], dtype=np.float64)
         scaler.missing_ = np.asarray(arrays[f"{prefix}missing"]).astype(bool)
         return scaler
+
+
+def compress(values: np.ndarray) -> np.ndarray:
+    """``arcsinh`` of the values (counts and ratios span orders of magnitude); non-finite
+    results become NaN (undefined)."""
+    with np.errstate(all="ignore"):
+        x = np.arcsinh(values)
+    x[~np.isfinite(x)] = np.nan
+    return x
+
+
+def robust_center_scale(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per column, the NaN-aware median (0 where undefined) and inter-quartile range (or
+    standard deviation, or 1, where that is zero or undefined)."""
+    with np.errstate(all="ignore"), _nan_warnings_off():
+        median = np.nanmedian(x, axis=0)
+        q75, q25 = np.nanpercentile(x, [75, 25], axis=0)
+        std = np.nanstd(x, axis=0)
+    scale = q75 - q25
+    scale = np.where(np.isfinite(scale) & (scale > 1e-12), scale, std)
+    scale = np.where(np.isfinite(scale) & (scale > 1e-12), scale, 1.0)
+    return np.where(np.isfinite(median), median, 0.0), scale
+
+
+def aligned_values(metafeatures: pd.DataFrame, names: list[str]) -> np.ndarray:
+    """The float matrix of ``metafeatures``' columns ``names`` (matched as strings; the
+    first of duplicated columns; NaN for absent ones); a DataError if not numeric."""
+    frame = metafeatures.copy()
+    frame.columns = [str(c) for c in frame.columns]
+    frame = frame.loc[:, ~frame.columns.duplicated()].reindex(columns=names)
+    try:
+        return frame.to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"The meta-features must be numeric ({exc}).") from None
 
 
 @contextlib.contextmanager

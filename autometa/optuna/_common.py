@@ -85,7 +85,7 @@ def resolve_model(
 def model_configurations(model: MetaModel, kb: Any = None) -> dict[str, Configuration]:
     """``config_id -> Configuration`` of every configuration the model scores."""
     ids = list(model.config_ids_ or [])
-    table = getattr(model, "configurations_", None)
+    table = model.configurations_
     if table is None:
         if kb is None:
             from autometa.kb import KnowledgeBase

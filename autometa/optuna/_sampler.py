@@ -6,6 +6,7 @@ import logging
 import math
 import threading
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -16,7 +17,8 @@ from optuna.trial import TrialState
 
 from autometa._exceptions import ModelError, ParameterError
 from autometa.learners import Configuration, Learner, get_learner
-from autometa.models._base import check_positive_int
+from autometa.models._acquisition import expected_improvement
+from autometa.models._base import Adaptive, check_nonnegative_float, check_positive_int
 from autometa.optuna._common import (
     model_configurations,
     resolve_metafeatures,
@@ -27,10 +29,12 @@ from autometa.optuna._space import (
     LEARNER_PARAM,
     MISSING,
     ParamNames,
+    enqueued_params,
     map_value,
     resolve_learners,
+    same_value,
 )
-from autometa.optuna._warm_start import _same_value, study_distributions
+from autometa.optuna._warm_start import study_distributions
 
 if TYPE_CHECKING:
     from optuna.distributions import BaseDistribution
@@ -63,16 +67,75 @@ def _duplicate(existing: Mapping[str, Any], params: Mapping[str, Any]) -> bool:
     """Whether a trial with ``existing`` parameters runs ``params`` (same names, values
     equal as Optuna's ``enqueue_trial(skip_if_exists=True)`` compares them)."""
     return existing.keys() == params.keys() and all(
-        _same_value(existing[k], v) for k, v in params.items()
+        same_value(existing[k], v) for k, v in params.items()
     )
 
 
-def _expected_improvement(mean: np.ndarray, std: np.ndarray, best: float) -> np.ndarray:
-    from scipy.stats import norm
+def _check_single_objective(study: Study) -> None:
+    if len(study.directions) > 1:
+        raise ValueError(
+            "MetaSampler supports single-objective studies only; this study has "
+            f"{len(study.directions)} objectives. Use another sampler for it."
+        )
 
-    std = np.maximum(std, 1e-9)
-    z = (mean - best) / std
-    return (mean - best) * norm.cdf(z) + std * norm.pdf(z)
+
+OWNER = "MetaSampler"
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """The checked tuning parameters of a :class:`MetaSampler` (see its docstring)."""
+
+    n_startup: int
+    n_candidates: int
+    explore_every: int
+    min_distance: float
+    ei_tolerance: float
+    adapt_steps: int | None
+
+    @classmethod
+    def check(
+        cls,
+        *,
+        n_startup: Any,
+        n_candidates: Any,
+        explore_every: Any,
+        min_distance: Any,
+        ei_tolerance: Any,
+        adapt_steps: Any,
+        independent_sampler: Any,
+    ) -> _Settings:
+        def is_int(value: Any) -> bool:
+            return isinstance(value, int) and not isinstance(value, bool)
+
+        n_startup = check_positive_int(n_startup, "n_startup", OWNER)
+        if not is_int(n_candidates) or n_candidates < 0:
+            raise ParameterError(
+                f"The 'n_candidates' parameter of {OWNER} must be an int >= 0. "
+                f"Got {n_candidates!r} instead."
+            )
+        if not is_int(explore_every) or explore_every < 0 or explore_every == 1:
+            raise ParameterError(
+                f"The 'explore_every' parameter of {OWNER} must be 0 (never) or an int "
+                f">= 2. Got {explore_every!r} instead."
+            )
+        min_distance = check_nonnegative_float(min_distance, "min_distance", OWNER)
+        ei_tolerance = check_nonnegative_float(ei_tolerance, "ei_tolerance", OWNER)
+        if independent_sampler is not None and not isinstance(independent_sampler, BaseSampler):
+            raise ParameterError(
+                f"The 'independent_sampler' parameter of {OWNER} must be an Optuna sampler "
+                f"or None. Got {type(independent_sampler).__name__} instead."
+            )
+        return cls(
+            n_startup=n_startup,
+            n_candidates=n_candidates,
+            explore_every=explore_every,
+            min_distance=min_distance,
+            ei_tolerance=ei_tolerance,
+            adapt_steps=None
+            if adapt_steps is None
+            else check_positive_int(adapt_steps, "adapt_steps", OWNER),
+        )
 
 
 class MetaSampler(BaseSampler):
@@ -87,7 +150,8 @@ class MetaSampler(BaseSampler):
        among the knowledge base's configurations not tried yet, plus ``n_candidates``
        random configurations (half drawn from the space, half around the best trial; their
        mean and variance are kernel averages over the pool configurations of the same
-       learner). A meta-model without ``adapt`` keeps its static order.
+       learner). A meta-model that is not :class:`~autometa.models.Adaptive` keeps its
+       static order.
     3. **Exploration**: every ``explore_every``-th trial after the zero-shot phase is left
        to ``independent_sampler`` (TPE by default, which sees every trial of the study), as
        SMAC interleaves random configurations with its model's: a surrogate trained on
@@ -219,76 +283,25 @@ class MetaSampler(BaseSampler):
         independent_sampler: BaseSampler | None = None,
         seed: int | None = None,
     ) -> None:
-        owner = "MetaSampler"
-        self._n_startup = check_positive_int(n_startup, "n_startup", owner)
-        if isinstance(n_candidates, bool) or not isinstance(n_candidates, int) or n_candidates < 0:
-            raise ParameterError(
-                f"The 'n_candidates' parameter of MetaSampler must be an int >= 0. "
-                f"Got {n_candidates!r} instead."
-            )
-        self._n_candidates = n_candidates
-        if (
-            isinstance(explore_every, bool)
-            or not isinstance(explore_every, int)
-            or explore_every < 0
-            or explore_every == 1
-        ):
-            raise ParameterError(
-                f"The 'explore_every' parameter of MetaSampler must be 0 (never) or an int "
-                f">= 2. Got {explore_every!r} instead."
-            )
-        self._explore_every = explore_every
-        for value, name in ((min_distance, "min_distance"), (ei_tolerance, "ei_tolerance")):
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, (int, float))
-                or not math.isfinite(value)
-                or value < 0
-            ):
-                raise ParameterError(
-                    f"The '{name}' parameter of MetaSampler must be a float >= 0. "
-                    f"Got {value!r} instead."
-                )
-        self._min_distance = float(min_distance)
-        self._ei_tolerance = float(ei_tolerance)
-        if adapt_steps is not None:
-            adapt_steps = check_positive_int(adapt_steps, "adapt_steps", owner)
-        self._adapt_steps = adapt_steps
-        if independent_sampler is not None and not isinstance(independent_sampler, BaseSampler):
-            raise ParameterError(
-                "The 'independent_sampler' parameter of MetaSampler must be an Optuna sampler "
-                f"or None. Got {type(independent_sampler).__name__} instead."
-            )
+        self._settings = _Settings.check(
+            n_startup=n_startup,
+            n_candidates=n_candidates,
+            explore_every=explore_every,
+            min_distance=min_distance,
+            ei_tolerance=ei_tolerance,
+            adapt_steps=adapt_steps,
+            independent_sampler=independent_sampler,
+        )
         self._seed = seed
         self._independent = independent_sampler or TPESampler(seed=seed)
-        self.task = resolve_task(task, y, owner)
-        self.metafeatures = resolve_metafeatures(X, y, self.task, metafeatures, owner)
-        self.model = resolve_model(model, self.task, owner, role="adaptive")
-        self._scope = resolve_learners(learners, self.task, owner=owner)
+        self.task = resolve_task(task, y, OWNER)
+        self.metafeatures = resolve_metafeatures(X, y, self.task, metafeatures, OWNER)
+        self.model = resolve_model(model, self.task, OWNER, role="adaptive")
+        self._adaptive = isinstance(self.model, Adaptive)
+        self._scope = resolve_learners(learners, self.task, owner=OWNER)
         self._names = ParamNames(self._scope, mapping, learner_param)
-        scope = {lrn.name for lrn in self._scope}
-        configs = model_configurations(self.model, kb)
-        self._configs = {cid: c for cid, c in configs.items() if c.learner in scope}
-        self._by_params = {c.config_id: cid for cid, c in self._configs.items()}
-        self._encoded: dict[str, tuple[list[str], np.ndarray]] = {}
-        for cid, c in self._configs.items():
-            ids, _ = self._encoded.setdefault(c.learner, ([], np.empty(0)))
-            ids.append(cid)
-        for learner, (ids, _) in list(self._encoded.items()):
-            lrn = get_learner(learner)
-            matrix = np.array([lrn.encode(self._configs[c].params) for c in ids])
-            self._encoded[learner] = (ids, matrix)
-        if startup_model is not None:
-            ranker = resolve_model(startup_model, self.task, owner + " (startup_model)")
-        elif model is None:  # the shipped models: the ranker starts, maml adapts
-            try:
-                ranker = resolve_model(None, self.task, owner, role="ranker")
-            except ModelError:
-                ranker = self.model
-        else:
-            ranker = self.model
-        self._zero_shot = [c for c in ranker.rank(self.metafeatures) if c in self._configs]
-        self._adaptive = callable(getattr(self.model, "adapt", None))
+        self._set_pool(kb)
+        self._zero_shot = self._zero_shot_order(startup_model, shipped=model is None)
         self._search_space = IntersectionSearchSpace()
         self._lock = threading.Lock()
         # per trial number: the proposals, the pick, the values a hand-off trial was
@@ -298,6 +311,39 @@ class MetaSampler(BaseSampler):
         self._fixed: dict[int, dict[str, tuple[BaseDistribution, Any]]] = {}
         self._sources: dict[int, str] = {}
         self._config_ids: dict[int, str] = {}
+
+    def _set_pool(self, kb: Any) -> None:
+        """The model's configurations of the learners in scope, and their encodings per
+        learner (for distances between configurations)."""
+        scope = {lrn.name for lrn in self._scope}
+        configs = model_configurations(self.model, kb)
+        self._configs = {cid: c for cid, c in configs.items() if c.learner in scope}
+        self._by_params = {c.config_id: cid for cid, c in self._configs.items()}
+        ids_of: dict[str, list[str]] = {}
+        for cid, c in self._configs.items():
+            ids_of.setdefault(c.learner, []).append(cid)
+        self._encoded: dict[str, tuple[list[str], np.ndarray]] = {}
+        for learner, ids in ids_of.items():
+            lrn = get_learner(learner)
+            self._encoded[learner] = (
+                ids,
+                np.array([lrn.encode(self._configs[c].params) for c in ids]),
+            )
+
+    def _zero_shot_order(self, startup_model: MetaModel | None, *, shipped: bool) -> list[str]:
+        """The pool configurations in the order of the zero-shot trials: ``startup_model``'s;
+        with the shipped models, the shipped ranker's (maml adapts afterwards); else the
+        model's own."""
+        if startup_model is not None:
+            ranker = resolve_model(startup_model, self.task, OWNER + " (startup_model)")
+        elif shipped:
+            try:
+                ranker = resolve_model(None, self.task, OWNER, role="ranker")
+            except ModelError:
+                ranker = self.model
+        else:
+            ranker = self.model
+        return [c for c in ranker.rank(self.metafeatures) if c in self._configs]
 
     # -- Optuna hooks ---------------------------------------------------------------------------
     def reseed_rng(self) -> None:
@@ -309,7 +355,7 @@ class MetaSampler(BaseSampler):
         number = trial.number
         if len(study.directions) > 1:
             return
-        if "fixed_params" in trial.system_attrs:  # enqueued, e.g. by warm_start
+        if enqueued_params(trial) is not None:  # enqueued, e.g. by warm_start
             with self._lock:
                 self._sources[number] = str(trial.user_attrs.get(SOURCE_ATTR, "enqueued"))
             return
@@ -389,7 +435,7 @@ class MetaSampler(BaseSampler):
         source = self._sources.get(trial.number)
         if source is None:
             source = trial.user_attrs.get(SOURCE_ATTR)
-        if source is None and "fixed_params" in trial.system_attrs:
+        if source is None and enqueued_params(trial) is not None:
             source = "enqueued"
         return None if source is None else str(source)
 
@@ -415,7 +461,7 @@ class MetaSampler(BaseSampler):
         proposals of the trials running now."""
         out = []
         for t in study.get_trials(deepcopy=False):
-            params = t.system_attrs.get("fixed_params", t.params)
+            params = enqueued_params(t) or t.params
             if t.state == TrialState.RUNNING and t.number in self._fixed:
                 params = {k: v for k, (_, v) in self._fixed[t.number].items()}
             elif t.state == TrialState.RUNNING and t.number in self._picks:
@@ -486,7 +532,7 @@ class MetaSampler(BaseSampler):
     def sample_relative(
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
-        self._raise_error_if_multi_objective(study)
+        _check_single_objective(study)
         out: dict[str, Any] = {}
         for name, dist in search_space.items():
             value = self._value(trial, name, dist, repick=False)
@@ -503,7 +549,7 @@ class MetaSampler(BaseSampler):
         param_name: str,
         param_distribution: BaseDistribution,
     ) -> Any:
-        self._raise_error_if_multi_objective(study)
+        _check_single_objective(study)
         value = self._value(trial, param_name, param_distribution)
         if value is MISSING:
             return self._independent.sample_independent(
@@ -623,15 +669,19 @@ class MetaSampler(BaseSampler):
     def _propose(self, study: Study, trial: FrozenTrial) -> tuple[list[Configuration], str]:
         observed, tried, points, n_after = self._observations(study)
         n_complete = sum(1 for v in observed.values() if not math.isnan(v))
-        if not self._adaptive or n_complete < self._n_startup:
+        if not self._adaptive or n_complete < self._settings.n_startup:
             order = [c for c in self._zero_shot if c not in tried]
             return [self._configs[c] for c in order], "zero-shot"
         # Interleaved exploration (as SMAC interleaves random configurations): every
         # explore_every-th trial after the zero-shot phase is the independent sampler's.
-        if self._explore_every and n_after % self._explore_every == self._explore_every - 1:
+        if (
+            self._settings.explore_every
+            and n_after % self._settings.explore_every == self._settings.explore_every - 1
+        ):
             return [], "explore"
-        kwargs = {} if self._adapt_steps is None else {"steps": self._adapt_steps}
-        adapted = self.model.adapt(self.metafeatures, observed, **kwargs)  # type: ignore[attr-defined]
+        kwargs = {} if self._settings.adapt_steps is None else {"steps": self._settings.adapt_steps}
+        assert isinstance(self.model, Adaptive)
+        adapted = self.model.adapt(self.metafeatures, observed, **kwargs)
         pred = adapted.predict(self.metafeatures)
         ids = list(self._configs)
         mean = pred.mean.iloc[0].reindex(ids).to_numpy(dtype=np.float64)
@@ -664,7 +714,7 @@ class MetaSampler(BaseSampler):
             cand_std.append(s)
         distances = [self._distance_to_tried(c, points) for c in candidates]
         # No (near-)duplicates of what was tried.
-        keep = [i for i, d in enumerate(distances) if d > self._min_distance]
+        keep = [i for i, d in enumerate(distances) if d > self._settings.min_distance]
         if not keep:
             return [], "fallback"
         candidates = [candidates[i] for i in keep]
@@ -675,27 +725,26 @@ class MetaSampler(BaseSampler):
         # uncertainty shrinks near tried points as a Gaussian process's does (squared-
         # exponential kernel on the encoding, length-scale LENGTH_SCALE per dimension).
         shrink = np.sqrt(1.0 - np.exp(-0.5 * (d / LENGTH_SCALE) ** 2))
-        ei = _expected_improvement(
+        ei = expected_improvement(
             np.array(cand_mean, dtype=np.float64),
-            np.array(cand_std, dtype=np.float64) * shrink,
             best,
+            std=np.array(cand_std, dtype=np.float64) * shrink,
         )
         # Nothing left that the model expects to improve on: the independent sampler.
         scale = float(np.std(mean)) if mean.size > 1 else 0.0
-        if not np.isfinite(ei).any() or float(np.nanmax(ei)) <= self._ei_tolerance * scale:
+        if not np.isfinite(ei).any() or float(np.nanmax(ei)) <= self._settings.ei_tolerance * scale:
             return [], "fallback"
-        order = np.argsort(-ei, kind="stable")
-        return [candidates[i] for i in order], "adaptive"
+        return [candidates[int(i)] for i in np.argsort(-ei, kind="stable")], "adaptive"
 
     def _random_candidates(
         self, study: Study, trial: FrozenTrial, observed: Mapping[str, float]
     ) -> list[Configuration]:
-        if self._n_candidates == 0:
+        if self._settings.n_candidates == 0:
             return []
         rng = self._rng(trial)
         learners = [get_learner(name) for name in self._encoded]
         out = []
-        n_global = self._n_candidates - self._n_candidates // 2
+        n_global = self._settings.n_candidates - self._settings.n_candidates // 2
         for _ in range(n_global):
             lrn = learners[int(rng.integers(len(learners)))]
             out.append(
@@ -705,7 +754,7 @@ class MetaSampler(BaseSampler):
         if finite:
             best = self._configs[max(finite, key=finite.__getitem__)]
             lrn = get_learner(best.learner)
-            for _ in range(self._n_candidates // 2):
+            for _ in range(self._settings.n_candidates // 2):
                 params = {}
                 for hp in lrn.space:
                     if hp.kind == "categorical":

@@ -42,7 +42,9 @@ __all__ = [
     "LEARNER_PARAM",
     "SEPARATOR",
     "ParamNames",
+    "enqueued_params",
     "map_value",
+    "same_value",
     "param_name",
     "resolve_learners",
     "search_space",
@@ -208,11 +210,13 @@ def suggest(
         value = _suggest_one(trial, prefix + hp, dist)
         params[hp] = value
     trial.set_user_attr("learner", learner.name)
+    from optuna.trial import Trial
+
     from autometa.optuna._sampler import MetaSampler
 
-    sampler = getattr(getattr(trial, "study", None), "sampler", None)
-    if isinstance(sampler, MetaSampler):  # where the trial came from, in its user_attrs
-        sampler.annotate(trial)
+    # where the trial came from, in its user_attrs (a FixedTrial has no study)
+    if isinstance(trial, Trial) and isinstance(trial.study.sampler, MetaSampler):
+        trial.study.sampler.annotate(trial)
     return learner.make_pipeline(params, random_state=random_state)
 
 
@@ -240,6 +244,39 @@ def _same(a: Any, b: Any) -> bool:
         return float(a) == float(b)
     except (TypeError, ValueError):
         return bool(a == b)
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Equal as Optuna's ``enqueue_trial(skip_if_exists=True)`` compares (numbers: isclose)."""
+    numbers = (int, float, np.integer, np.floating)
+    if isinstance(a, numbers) and isinstance(b, numbers) and not isinstance(a, bool):
+        return bool(np.isclose(float(a), float(b), atol=0.0, equal_nan=True))
+    return bool(a == b)
+
+
+def enqueued_params(trial: optuna.trial.FrozenTrial) -> dict[str, Any] | None:
+    """The parameters a trial was enqueued with (``study.enqueue_trial``), else None.
+
+    Optuna keeps them in the trial's public ``system_attrs`` under ``"fixed_params"``; this
+    is the one place autometa reads that key.
+    """
+    fixed = trial.system_attrs.get("fixed_params")
+    return None if fixed is None else dict(fixed)
+
+
+def out_of_range(value: Any, dist: BaseDistribution) -> bool:
+    """Whether a numeric ``value`` lies outside a numeric distribution's ``[low, high]``."""
+    from optuna.distributions import FloatDistribution, IntDistribution
+
+    if not isinstance(dist, (FloatDistribution, IntDistribution)) or isinstance(value, bool):
+        return False
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return False
+    low, high = dist.low, dist.high
+    tol = 1e-9 * max(1.0, abs(low), abs(high))
+    return v < low - tol or v > high + tol
 
 
 def _is_number(value: Any) -> bool:
@@ -281,15 +318,15 @@ def map_value(value: Any, distribution: BaseDistribution) -> Any:
             out -= step
         return int(out)
     if isinstance(distribution, FloatDistribution):
-        low, high = distribution.low, distribution.high
-        v = min(max(v, low), high)
+        flow, fhigh = float(distribution.low), float(distribution.high)
+        v = min(max(v, flow), fhigh)
         if distribution.step is not None:
-            step = distribution.step
-            k = round((v - low) / step)
-            v = low + k * step
-            while v > high + 1e-12:
-                v -= step
-            v = min(max(v, low), high)
+            fstep = float(distribution.step)
+            k = round((v - flow) / fstep)
+            v = flow + k * fstep
+            while v > fhigh + 1e-12:
+                v -= fstep
+            v = min(max(v, flow), fhigh)
         return float(v)
     return MISSING  # pragma: no cover - no other distribution in Optuna
 
@@ -352,15 +389,15 @@ class ParamNames:
         self._single = next(iter(self.learners.values())) if len(self.learners) == 1 else None
         self._forward: dict[tuple[str, str], str] = {}
         for ours, theirs in mapping.items():
-            key = self._parse_ours(ours)
-            if key is None:
+            parsed = self._parse_ours(ours)
+            if parsed is None:
                 raise ParameterError(
                     f"The 'mapping' parameter has the key {ours!r}, which is not 'learner', "
                     "'<learner>__<hyperparameter>' of a learner in scope, or (with one "
                     f"learner) one of its hyperparameters. Learners in scope: "
                     f"{list(self.learners)}."
                 )
-            self._forward[key] = theirs
+            self._forward[parsed] = theirs
         self._inverse = {theirs: key for key, theirs in self._forward.items()}
 
     def _parse_ours(self, name: str) -> tuple[str, str] | None:
@@ -402,7 +439,22 @@ class ParamNames:
         Parameters the study does not have, or whose value cannot be represented, are left
         out (the study's sampler picks them). None when the study cannot run the learner.
         """
+        mapped = self.map_config(config, distributions)
+        return None if mapped is None else mapped[0]
+
+    def map_config(
+        self, config: Configuration, distributions: Mapping[str, BaseDistribution]
+    ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]] | None:
+        """:meth:`to_study` with what it changed: ``(params, clipped, dropped)``.
+
+        ``clipped`` maps a study parameter to the configuration's value that lay outside
+        its range; ``dropped`` maps a hyperparameter (our name) to its value where the
+        study has no such parameter or cannot hold the value. None when the study cannot
+        run the learner.
+        """
         params: dict[str, Any] = {}
+        clipped: dict[str, Any] = {}
+        dropped: dict[str, Any] = {}
         if self.learner_param in distributions:
             value = map_value(config.learner, distributions[self.learner_param])
             if value is MISSING:
@@ -411,13 +463,39 @@ class ParamNames:
         elif not self.study_has_learner(config.learner, distributions):
             return None
         for hp, value in config.params.items():
-            for name in self.study_names(config.learner, hp):
-                if name in distributions:
-                    mapped = map_value(value, distributions[name])
-                    if mapped is not MISSING:
-                        params[name] = mapped
-                    break
-        return params
+            name = next(
+                (n for n in self.study_names(config.learner, hp) if n in distributions), None
+            )
+            mapped = MISSING if name is None else map_value(value, distributions[name])
+            if name is None or mapped is MISSING:
+                dropped[hp] = value
+                continue
+            params[name] = mapped
+            if out_of_range(value, distributions[name]):
+                clipped[name] = value
+        return params, clipped, dropped
+
+    def rename_space(self, space: Mapping[str, BaseDistribution]) -> dict[str, Any]:
+        """autometa's search space under the study's names (``mapping``, ``learner_param``)."""
+        out: dict[str, Any] = {}
+        for ours, dist in space.items():
+            key = self.resolve(ours)
+            if key == LEARNER_PARAM:
+                out[self.learner_param] = dist
+            elif isinstance(key, tuple) and key in self._forward:
+                out[self._forward[key]] = dist
+            else:
+                out[ours] = dist
+        return out
+
+    def mapped_names(self, learners: Iterable[str]) -> dict[str, str]:
+        """``{their_name: our_name}`` of the mapping's entries for ``learners``."""
+        scope = set(learners)
+        return {
+            theirs: f"{learner}{SEPARATOR}{hp}" if len(self.learners) > 1 else hp
+            for (learner, hp), theirs in self._forward.items()
+            if learner in scope
+        }
 
     def study_has_learner(
         self, learner: str, distributions: Mapping[str, BaseDistribution]

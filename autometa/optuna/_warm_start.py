@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from autometa._exceptions import ParameterError
-from autometa.learners import Configuration, Learner
-from autometa.models._base import check_positive_int
+from autometa.learners import Learner
+from autometa.models._base import check_nonnegative_float, check_positive_int
 from autometa.optuna._common import (
     model_configurations,
     resolve_metafeatures,
@@ -22,10 +22,10 @@ from autometa.optuna._common import (
 )
 from autometa.optuna._space import (
     LEARNER_PARAM,
-    MISSING,
     ParamNames,
-    map_value,
+    enqueued_params,
     resolve_learners,
+    same_value,
     search_space,
 )
 
@@ -65,91 +65,12 @@ def study_distributions(study: optuna.Study) -> dict[str, BaseDistribution]:
 
 def _existing_params(study: optuna.Study) -> list[dict[str, Any]]:
     """Parameters of the study's trials: enqueued (waiting) ones and evaluated ones."""
-    return [
-        dict(t.system_attrs.get("fixed_params", t.params)) for t in study.get_trials(deepcopy=False)
-    ]
-
-
-def _same_value(a: Any, b: Any) -> bool:
-    """Equal as Optuna's ``enqueue_trial(skip_if_exists=True)`` compares (numbers: isclose)."""
-    numbers = (int, float, np.integer, np.floating)
-    if isinstance(a, numbers) and isinstance(b, numbers) and not isinstance(a, bool):
-        return bool(np.isclose(float(a), float(b), atol=0.0, equal_nan=True))
-    return bool(a == b)
+    return [enqueued_params(t) or dict(t.params) for t in study.get_trials(deepcopy=False)]
 
 
 def _covers(existing: Mapping[str, Any], params: Mapping[str, Any]) -> bool:
     """Whether a trial with ``existing`` parameters already runs ``params``."""
-    return all(k in existing and _same_value(existing[k], v) for k, v in params.items())
-
-
-def _renamed(space: Mapping[str, BaseDistribution], names: ParamNames) -> dict[str, Any]:
-    """autometa's search space under the study's names (``mapping`` and ``learner_param``)."""
-    out: dict[str, Any] = {}
-    for ours, dist in space.items():
-        key = names.resolve(ours)
-        if key == LEARNER_PARAM:
-            out[names.learner_param] = dist
-        elif isinstance(key, tuple) and key in names._forward:
-            out[names._forward[key]] = dist
-        else:
-            out[ours] = dist
-    return out
-
-
-def _mapped_names(names: ParamNames, learners: Iterable[str]) -> dict[str, str]:
-    """``{their_name: our_name}`` of the mapping's entries for ``learners``."""
-    scope = set(learners)
-    return {
-        theirs: f"{learner}__{hp}" if len(names.learners) > 1 else hp
-        for (learner, hp), theirs in names._forward.items()
-        if learner in scope
-    }
-
-
-def _out_of_range(value: Any, dist: BaseDistribution) -> bool:
-    low, high = getattr(dist, "low", None), getattr(dist, "high", None)
-    if low is None or high is None or isinstance(value, bool):
-        return False
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return False
-    tol = 1e-9 * max(1.0, abs(low), abs(high))
-    return v < low - tol or v > high + tol
-
-
-def _to_study(
-    names: ParamNames, config: Configuration, distributions: Mapping[str, BaseDistribution]
-) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]] | None:
-    """``config`` as the study's parameters, with what was clipped and what was dropped.
-
-    Returns ``(params, clipped, dropped)``: ``clipped`` maps a study parameter to the
-    recommended value that lay outside its range; ``dropped`` maps a hyperparameter (our
-    name) to its recommended value where the study has no such parameter or cannot hold
-    the value (the study's sampler picks it). None when the study cannot run the learner.
-    """
-    params: dict[str, Any] = {}
-    clipped: dict[str, Any] = {}
-    dropped: dict[str, Any] = {}
-    if names.learner_param in distributions:
-        value = map_value(config.learner, distributions[names.learner_param])
-        if value is MISSING:
-            return None
-        params[names.learner_param] = value
-    elif not names.study_has_learner(config.learner, distributions):
-        return None
-    for hp, value in config.params.items():
-        name = next((n for n in names.study_names(config.learner, hp) if n in distributions), None)
-        mapped = MISSING if name is None else map_value(value, distributions[name])
-        if mapped is MISSING:
-            dropped[hp] = value
-            continue
-        assert name is not None
-        params[name] = mapped
-        if _out_of_range(value, distributions[name]):
-            clipped[name] = value
-    return params, clipped, dropped
+    return all(k in existing and same_value(existing[k], v) for k, v in params.items())
 
 
 def _encode(
@@ -302,30 +223,20 @@ def warm_start(
     n_trials = check_positive_int(n_trials, "n_trials", "warm_start")
     if max_per_learner is not None:
         max_per_learner = check_positive_int(max_per_learner, "max_per_learner", "warm_start")
-    if (
-        isinstance(min_distance, bool)
-        or not isinstance(min_distance, (int, float))
-        or not math.isfinite(min_distance)
-        or min_distance < 0
-    ):
-        raise ParameterError(
-            "The 'min_distance' parameter of warm_start must be a float >= 0. "
-            f"Got {min_distance!r} instead."
-        )
+    min_distance = check_nonnegative_float(min_distance, "min_distance", "warm_start")
     task = resolve_task(task, y, "warm_start")
     scope = resolve_learners(learners, task, owner="warm_start")
     mf = resolve_metafeatures(X, y, task, metafeatures, "warm_start")
     meta = resolve_model(model, task, "warm_start")
     configs = model_configurations(meta, kb)
     names = ParamNames(scope, mapping, learner_param)
-    ours = _renamed(
+    ours = names.rename_space(
         search_space(
             learners if isinstance(learners, (str, Learner)) else scope,
             learner_param=names.learner_param,
-        ),
-        names,
+        )
     )
-    mapped = _mapped_names(names, (lrn.name for lrn in scope))
+    mapped = names.mapped_names(lrn.name for lrn in scope)
     if distributions is None:
         distributions = study_distributions(study)
         if not distributions:
@@ -367,7 +278,8 @@ def warm_start(
     order = [c for c in ranked if configs[c].learner in in_scope]
     if max_per_learner is not None:
         per_learner: dict[str, int] = {}
-        first, rest = [], []
+        first: list[str] = []
+        rest: list[str] = []
         for cid in order:
             count = per_learner.get(configs[cid].learner, 0)
             (first if count < max_per_learner else rest).append(cid)
@@ -379,7 +291,7 @@ def warm_start(
     for cid in order:
         if len(chosen) == n_trials:
             break
-        result = _to_study(names, configs[cid], distributions)
+        result = names.map_config(configs[cid], distributions)
         if result is None or not result[0] or any(result[0] == c[0] for c in chosen.values()):
             continue
         # the configuration as the study will run it, on the scale of the study's ranges
@@ -393,7 +305,7 @@ def warm_start(
         chosen[cid] = result
     # best first, in the ranker's order
     rank = {cid: i for i, cid in enumerate(ranked)}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for cid in sorted(chosen, key=rank.__getitem__):
         params, clipped, dropped = chosen[cid]
         rows.append(

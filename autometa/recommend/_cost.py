@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-import weakref
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from autometa._exceptions import ModelError, ParameterError
+from autometa._resources import cached, kb_fingerprint, tree_stamp
 
 __all__ = ["TIE_TOLERANCE", "check_budget", "cost_model_for", "order_by_cost"]
 
@@ -28,8 +28,6 @@ TIE_TOLERANCE = 0.01
 #: A tie goes to the cheaper configuration only when the better-scored one is predicted to
 #: take longer than this many seconds and at least twice as long (the cost model's precision).
 MIN_SECONDS = 1.0
-
-_BY_KB: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
 
 def check_budget(value: Any, owner: str) -> float | None:
@@ -44,48 +42,35 @@ def check_budget(value: Any, owner: str) -> float | None:
     return float(value)
 
 
-def cost_model_for(models_dir: str | Path | None, kb: Any) -> Any:
+def cost_model_for(models_dir: str | Path | None, kb: Any, kb_key: str | None = None) -> Any:
     """The cost model of a models directory, else one fitted on ``kb``; None if neither.
 
     A missing or unreadable cost model is logged, never an error: recommendations then carry
-    no predicted fit time.
+    no predicted fit time. Both are cached (:mod:`autometa._resources`): the loaded one by its
+    files, the fitted one by the knowledge base's content (``kb_key``, default its
+    fingerprint).
     """
     from autometa.models._cost import CostModel
 
     if models_dir is not None:
-        path = Path(models_dir) / "cost"
+        path = (Path(models_dir) / "cost").resolve()
         if (path / "cost.json").is_file():
             try:
-                return _load(str(path.resolve()))
+                return cached("cost-model", (tree_stamp(path),), lambda: CostModel.load(path))
             except ModelError as exc:
                 logger.warning("The cost model at %s cannot be read: %s", path, exc)
     if kb is None:
         return None
-    try:
-        return _BY_KB[kb]
-    except (KeyError, TypeError):
-        pass
-    try:
-        model = CostModel().fit(kb)
-    except ModelError as exc:
-        logger.info("No cost model for this knowledge base: %s", exc)
-        model = None
-    try:
-        _BY_KB[kb] = model
-    except TypeError:  # pragma: no cover - objects without weak references
-        pass
-    return model
 
+    def fit() -> Any:
+        try:
+            return CostModel().fit(kb)
+        except ModelError as exc:
+            logger.info("No cost model for this knowledge base: %s", exc)
+            return None
 
-_CACHE: dict[str, Any] = {}
-
-
-def _load(path: str) -> Any:
-    from autometa.models._cost import CostModel
-
-    if path not in _CACHE:
-        _CACHE[path] = CostModel.load(path)
-    return _CACHE[path]
+    key = kb_fingerprint(kb) if kb_key is None else kb_key
+    return cached("cost-model-fitted", (key,), fit)
 
 
 def order_by_cost(

@@ -9,8 +9,8 @@ Resolution of the meta-model and the knowledge base
     shipped models were trained for is asked, a :class:`~autometa.models.NearestDatasets`
     model is fitted on the default knowledge base for that metric instead.
 ``model=<MetaModel>``
-    That model ranks. If it has ``neighbours`` and ``ood_distance`` (the prototype model) it
-    also explains; otherwise the nearest datasets and the out-of-distribution check come
+    That model ranks. If it is an :class:`~autometa.models.Explainer` and an
+    :class:`~autometa.models.OODScorer` (the prototype model) it also explains; otherwise the nearest datasets and the out-of-distribution check come
     from a meta-feature space fitted on the knowledge base (``kb``, or the default one).
 ``model=<path>``
     A models directory with the shipped layout (``models.json``, see
@@ -39,9 +39,12 @@ gives none, so the score is each configuration's mean normalized score on the ne
 datasets and the list is ordered by it (ties keep the ranker's order). Without any score
 the ranker's order is kept.
 
-Loaded knowledge bases and models are cached (keyed by path), as is what is derived from a
-knowledge base (keyed by the object), so repeated calls cost only the meta-features and one
-model inference.
+Loaded knowledge bases and models are cached (keyed by path and the files' sizes and times),
+as is what is derived from a knowledge base (keyed by a fingerprint of its content, so a
+knowledge base changed by ``add_runs`` is never answered from the old state); see
+:mod:`autometa._resources`. Repeated calls cost the meta-features and one model inference, and,
+for a knowledge base passed as an object, its fingerprint (a hash of its tables: 0.1-0.3 s
+for one the size of the default knowledge base).
 """
 
 from __future__ import annotations
@@ -52,9 +55,8 @@ import warnings
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -67,10 +69,14 @@ from autometa._exceptions import (
     OutOfDistributionWarning,
     ParameterError,
 )
+from autometa._resources import cached, kb_fingerprint, package_data, tree_stamp
 from autometa._task import MAX_CLASSES, infer_task
 from autometa._validation import check_data
 from autometa.recommend._cost import check_budget, cost_model_for, order_by_cost
 from autometa.recommend._recommendation import Recommendation
+
+if TYPE_CHECKING:
+    from autometa.models import MetaModel
 
 __all__ = ["recommend", "infer_task", "recommend_from_metafeatures", "MAX_CLASSES"]
 
@@ -150,19 +156,30 @@ def check_top_k(top_k: Any, owner: str) -> int:
 
 # ---------------------------------------------------------------------------------------------
 # caches of knowledge bases, models and what is derived from them
-@lru_cache(maxsize=8)
+#: Knowledge bases this module loaded itself (never handed to users, never changed) -> the
+#: stamp of their files: their content key, which spares hashing their tables on every call.
+_LOADED: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+
+
+def _loaded(stamp: tuple[Any, ...], load: Any) -> Any:
+    kb = cached("kb", stamp, load)
+    _LOADED[kb] = "files:" + repr(stamp)
+    return kb
+
+
 def _load_kb(path: str) -> Any:
+    """The knowledge base at ``path``, cached while its files are unchanged."""
     from autometa.kb import KnowledgeBase
 
-    return KnowledgeBase.load(path)
+    return _loaded((tree_stamp(path),), lambda: KnowledgeBase.load(path))
 
 
-@lru_cache(maxsize=1)
 def _default_kb_or_none() -> Any:
+    """The shipped knowledge base (cached while its files are unchanged), or None."""
     from autometa.kb import KnowledgeBase
 
     try:
-        return KnowledgeBase.default()
+        return _loaded((tree_stamp(package_data("default_kb")),), KnowledgeBase.default)
     except KnowledgeBaseError as exc:
         logger.info("no default knowledge base: %s", exc)
         return None
@@ -198,39 +215,20 @@ class _KBState:
     space: Any  # MetaFeatureSpace fitted on data (fallback neighbours and OOD)
     median: pd.Series
     sorted_mf: dict[str, np.ndarray]  # meta-feature -> its sorted finite values in the KB
-    params: pd.Series  # config_id -> params JSON (every configuration of the task)
+    configurations: pd.DataFrame  # index config_id; learner, params JSON (all of the task)
+    kb_key: str | None = None  # the knowledge base's content fingerprint (its cache key)
 
 
-_KB_STATES: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], _KBState]] = (
-    weakref.WeakKeyDictionary()
-)
+def _kb_state(kb: Any, task: str, metric: str, kb_key: str | None = None) -> _KBState:
+    """The derived state of ``kb`` for ``task`` and ``metric``, cached by the knowledge
+    base's content (``kb_key``; default: the stamp of its files for a knowledge base this
+    module loaded, else :func:`~autometa._resources.kb_fingerprint`): a changed knowledge
+    base gets a new state, equal copies share one."""
+    key = kb_key or _LOADED.get(kb) or kb_fingerprint(kb)
+    return cached("kb-state", (key, task, metric), lambda: _build_state(kb, task, metric, key))
 
 
-def _fingerprint(kb: Any) -> tuple[Any, ...]:
-    return (len(kb), kb.datasets.shape[0], kb.configurations.shape[0], kb.metafeatures.shape)
-
-
-_KB_STATES_BY_PATH: dict[tuple[Any, ...], _KBState] = {}
-
-
-def _kb_state(kb: Any, task: str, metric: str) -> _KBState:
-    """The derived state of ``kb``, cached by its path when it was loaded from disk (so
-    copies made by ``clone`` share it), else by the object itself."""
-    key = (task, metric, _fingerprint(kb))
-    if kb.path is not None:
-        path_key = (str(kb.path), *key)
-        if path_key not in _KB_STATES_BY_PATH:
-            if len(_KB_STATES_BY_PATH) >= 16:
-                _KB_STATES_BY_PATH.pop(next(iter(_KB_STATES_BY_PATH)))
-            _KB_STATES_BY_PATH[path_key] = _build_state(kb, task, metric)
-        return _KB_STATES_BY_PATH[path_key]
-    per_kb = _KB_STATES.setdefault(kb, {})
-    if key not in per_kb:
-        per_kb[key] = _build_state(kb, task, metric)
-    return per_kb[key]
-
-
-def _build_state(kb: Any, task: str, metric: str) -> _KBState:
+def _build_state(kb: Any, task: str, metric: str, kb_key: str) -> _KBState:
     from autometa.models import TaskData
     from autometa.models._baselines import NearestDatasets
     from autometa.models._space import MetaFeatureSpace
@@ -244,7 +242,7 @@ def _build_state(kb: Any, task: str, metric: str) -> _KBState:
         c: np.sort(col[np.isfinite(col)]) for c, col in zip(mf.columns, values.T, strict=True)
     }
     datasets = kb.datasets.set_index("dataset_id")
-    configs = kb.configurations.set_index("config_id")
+    configs = kb.configurations.set_index("config_id")[["learner", "params"]].astype(str)
     return _KBState(
         data=data,
         names=datasets["name"].astype(str),
@@ -252,7 +250,8 @@ def _build_state(kb: Any, task: str, metric: str) -> _KBState:
         space=space,
         median=mf.median(),
         sorted_mf=sorted_mf,
-        params=configs["params"].astype(str),
+        configurations=configs,
+        kb_key=kb_key,
     )
 
 
@@ -267,8 +266,8 @@ class _Resolved:
     kb: Any = None  # the knowledge base a cost model is fitted on otherwise
 
 
-def _model_metric(model: Any, metric: str | None, owner: str) -> str:
-    model_metric = getattr(model, "metric_", None)
+def _model_metric(model: MetaModel, metric: str | None, owner: str) -> str:
+    model_metric = model.metric_
     if metric is not None and model_metric is not None and metric != model_metric:
         raise ParameterError(
             f"The 'metric' parameter of {owner} is {metric!r} but the meta-model was trained "
@@ -278,8 +277,8 @@ def _model_metric(model: Any, metric: str | None, owner: str) -> str:
     return str(metric or model_metric)
 
 
-def _check_model_task(model: Any, task: str) -> None:
-    if getattr(model, "task_", task) != task:
+def _check_model_task(model: MetaModel, task: str) -> None:
+    if model.task_ is not None and model.task_ != task:
         raise ParameterError(
             f"The meta-model was trained for {model.task_} but the data is {task}. Pass a "
             f"{task} model, or set task= to match."
@@ -365,12 +364,12 @@ def resolve(
             f"of a models directory. Got {type(model).__name__} instead."
         )
     _check_model_task(ranker, task)
-    if getattr(ranker, "config_ids_", None) is None:
+    if ranker.config_ids_ is None:
         raise ParameterError(
             f"The meta-model given to {owner} is not fitted. Fit it on TaskData first."
         )
     metric = _model_metric(ranker, metric, owner)
-    if explainer is None and hasattr(ranker, "neighbours") and hasattr(ranker, "ood_distance"):
+    if explainer is None and _explains(ranker):
         explainer = ranker
     kb = _resolve_kb(kb, required=kb is not None)
     state = _state_or_none(kb, task, metric)
@@ -379,23 +378,36 @@ def resolve(
 
 # ---------------------------------------------------------------------------------------------
 # the recommendation
-def _configuration_params(res: _Resolved, config_ids: Sequence[str]) -> dict[str, str]:
-    """config_id -> params JSON, from the model's own configurations or the knowledge base."""
-    out: dict[str, str] = {}
-    own = getattr(res.ranker, "configurations_", None)
-    if isinstance(own, pd.DataFrame) and "params" in own.columns:
-        out.update(own["params"].astype(str).to_dict())
+def _configuration_table(res: _Resolved, config_ids: Sequence[str]) -> pd.DataFrame:
+    """``learner`` and ``params`` (JSON) of ``config_ids``, from the model's own
+    configurations or else the knowledge base's; index ``config_id``, in the given order,
+    without the configurations neither describes."""
+    tables = [res.ranker.configurations_]
     if res.state is not None:
-        for cid in config_ids:
-            if cid not in out and cid in res.state.params.index:
-                out[cid] = res.state.params[cid]
-    return out
+        tables.append(res.state.configurations)
+    known = [
+        t[["learner", "params"]].astype(str)
+        for t in tables
+        if isinstance(t, pd.DataFrame) and {"learner", "params"} <= set(t.columns) and len(t)
+    ]
+    if not known:
+        return pd.DataFrame({"learner": [], "params": []}, index=pd.Index([], name="config_id"))
+    table = pd.concat(known)
+    table = table.loc[~table.index.duplicated(keep="first")]  # the model's own first
+    return table.loc[[c for c in config_ids if c in table.index]]
+
+
+def _explains(model: Any) -> bool:
+    """Whether ``model`` gives nearest datasets and an out-of-distribution distance."""
+    from autometa.models import Explainer, OODScorer
+
+    return isinstance(model, Explainer) and isinstance(model, OODScorer)
 
 
 def _neighbours(res: _Resolved, mf: pd.Series) -> tuple[pd.DataFrame, float, float]:
     """Nearest datasets (dataset_id, distance), the OOD distance and its threshold."""
     explainer = res.explainer
-    if explainer is not None and hasattr(explainer, "ood_distance"):
+    if _explains(explainer):
         try:
             nb = explainer.neighbours(mf, k=N_NEIGHBOURS)
             score = float(explainer.ood_distance(mf))
@@ -445,7 +457,9 @@ def _drivers(state: _KBState | None, mf: pd.Series) -> pd.DataFrame:
 
 
 def _learner_probabilities(explainer: Any, mf: pd.Series) -> pd.Series | None:
-    if explainer is None or not hasattr(explainer, "learner_probabilities"):
+    from autometa.models import Explainer
+
+    if not isinstance(explainer, Explainer):
         return None
     try:
         probs = explainer.learner_probabilities(mf)
@@ -461,6 +475,7 @@ def _ranker_learner_probabilities(
     score: pd.Series,
     spread: pd.Series,
     candidates: Sequence[str],
+    learner_of: Mapping[str, str],
     score_source: str,
     random_state: int,
 ) -> tuple[pd.Series | None, str]:
@@ -485,7 +500,7 @@ def _ranker_learner_probabilities(
     # each learner's best configuration by the shown score (candidates are in that order)
     first: dict[str, int] = {}
     for i, c in enumerate(ids):
-        first.setdefault(c.rsplit("-", 1)[0], i)
+        first.setdefault(learner_of[c], i)
     pick = np.array(list(first.values()))
     learners = np.array(list(first))
     m, s = m[pick], s[pick]
@@ -532,133 +547,30 @@ def recommend_from_metafeatures(
     res = resolve(task, metric, kb, model, owner)
     mf = pd.Series(meta_features, dtype=float)
 
-    from autometa.learners import learner_names
-
     pred = res.ranker.predict(mf)
-    mean = pred.mean.iloc[0]
-    std = pred.std.iloc[0] if pred.std is not None else None
-    ordering = bool(pred.extras.get("ordering_scores", False)) if pred.extras else False
-    order = res.ranker.rank(mf)
-
-    known = set(learner_names(task))
-    wanted = set(learners) if learners is not None else known
-    candidates = [c for c in order if c.rsplit("-", 1)[0] in wanted & known]
-    params = _configuration_params(res, candidates)
-    missing = [c for c in candidates if c not in params]
-    if missing and len(missing) == len(candidates):
-        raise ModelError(
-            "The meta-model does not carry its configurations' hyperparameters and no "
-            "knowledge base describes them. Pass kb= (the knowledge base it was trained on)."
-        )
-    candidates = [c for c in candidates if c in params]
-    if not candidates:
-        raise ParameterError(
-            f"None of the learners {sorted(wanted)} has a configuration in the meta-model's "
-            f"pool. Pool learners: {sorted({c.rsplit('-', 1)[0] for c in order})}."
-        )
-
+    configs = _candidates(res, res.ranker.rank(mf), task, learners)
     nb, ood_score, ood_threshold = _neighbours(res, mf)
-    nb_ids = [d for d in nb["dataset_id"] if res.state is not None and d in res.state.names.index]
-    state = res.state
-    in_scores = [d for d in nb_ids if state is not None and d in state.data.scores.index]
-
-    # The configurations' mean normalized score, its spread and mean raw metric on the
-    # nearest datasets (NaN where unknown).
-    nb_score = pd.Series(np.nan, index=candidates)
-    nb_std = pd.Series(np.nan, index=candidates)
-    nb_raw = pd.Series(np.nan, index=candidates)
-    if state is not None and in_scores:
-        cols = [c for c in candidates if c in state.data.scores.columns]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            block = state.data.scores.loc[in_scores, cols]
-            nb_score[cols] = block.mean(axis=0)
-            nb_std[cols] = block.std(axis=0, ddof=0)
-            nb_raw[cols] = state.data.raw.loc[in_scores, cols].mean(axis=0)
-    if ordering:
-        score, spread = nb_score, nb_std
-        score_source = "neighbours" if score.notna().any() else "none"
-    else:
-        score = pd.Series([float(mean.get(c, np.nan)) for c in candidates], index=candidates)
-        spread = (
-            pd.Series([float(std.get(c, np.nan)) for c in candidates], index=candidates)
-            if std is not None
-            else pd.Series(np.nan, index=candidates)
-        )
-        spread = spread.fillna(nb_std)
-        score_source = "model"
+    on_nb = _scores_on_neighbours(res.state, nb, list(configs.index))
+    score, spread, score_source = _shown_scores(res.ranker, pred, on_nb, list(configs.index))
+    candidates = list(configs.index)
     if score_source != "none":
         # The shown score orders the list; NaN last; ties keep the ranker's order.
         key = score.fillna(-np.inf).to_numpy()
         candidates = [candidates[i] for i in np.argsort(-key, kind="stable")]
+    learner_of = configs["learner"].to_dict()
     probabilities, prob_source = _ranker_learner_probabilities(
-        score, spread, candidates, score_source, random_state
+        score, spread, candidates, learner_of, score_source, random_state
     )
-    fit_time, candidates = _by_cost(res, mf, params, candidates, score, time_budget, owner)
+    fit_time, candidates = _by_cost(res, mf, configs, candidates, score, time_budget, owner)
     candidates = candidates[:top_k]
-
-    rows = []
-    for rank, cid in enumerate(candidates, start=1):
-        m, s = float(score[cid]), float(spread[cid])
-        low = min(max(m - Z * s, 0.0), 1.0) if math.isfinite(s) else math.nan
-        high = min(max(m + Z * s, 0.0), 1.0) if math.isfinite(s) else math.nan
-        rows.append(
-            {
-                "rank": rank,
-                "config_id": cid,
-                "learner": cid.rsplit("-", 1)[0],
-                "params": dict(_json_params(params[cid])),
-                "score": m,
-                "score_std": s,
-                "score_low": low,
-                "score_high": high,
-                "unsure": bool(math.isfinite(s) and high - low > UNSURE_WIDTH),
-                "metric_on_similar_datasets": float(nb_raw[cid]),
-                "neighbour_score": float(nb_score[cid]),
-                "fit_time": float(fit_time.get(cid, np.nan)),
-            }
-        )
-    table = pd.DataFrame(rows)
+    table = _table(candidates, configs, score, spread, on_nb, fit_time)
     if probabilities is None:
         probabilities = _learner_probabilities(res.explainer, mf)
         prob_source = "explainer" if probabilities is not None else ""
-
-    # The neighbours: names, what won there, how the first recommendation did there.
-    names, best_learner, best_metric, top_score = [], [], [], []
-    for d in nb["dataset_id"]:
-        if state is not None and d in state.data.scores.index:
-            row = state.data.scores.loc[d]
-            best = str(row.idxmax()) if row.notna().any() else ""
-            names.append(str(state.names.get(d, d)))
-            best_learner.append(best.rsplit("-", 1)[0] if best else "")
-            best_metric.append(float(state.data.raw.loc[d, best]) if best else math.nan)
-            top_score.append(float(row.get(candidates[0], np.nan)))
-        else:
-            names.append(str(state.names.get(d, d)) if state is not None else str(d))
-            best_learner.append("")
-            best_metric.append(math.nan)
-            top_score.append(math.nan)
-    neighbours = pd.DataFrame(
-        {
-            "dataset_id": list(nb["dataset_id"]),
-            "name": names,
-            "distance": nb["distance"].to_numpy(dtype=float),
-            "best_learner": best_learner,
-            "best_metric": best_metric,
-            "top_score": top_score,
-        }
-    )
+    neighbours = _neighbours_table(res.state, nb, candidates[0])
     is_ood = bool(math.isfinite(ood_score) and ood_score > ood_threshold)
     if is_ood and warn_ood:
-        warnings.warn(
-            f"The dataset is unlike the knowledge base's datasets (distance to the nearest, "
-            f"{names[0] if names else '?'}, is {ood_score:.3g} > threshold "
-            f"{ood_threshold:.3g}, which 95% of the knowledge base's datasets stay under). "
-            "The recommendations are extrapolations: validate "
-            "them, e.g. with MetaClassifier/MetaRegressor(n_candidates=5).",
-            OutOfDistributionWarning,
-            stacklevel=stacklevel,
-        )
+        _warn_ood(neighbours, ood_score, ood_threshold, stacklevel)
     return Recommendation(
         task=task,
         metric=res.metric,
@@ -670,7 +582,7 @@ def recommend_from_metafeatures(
         is_ood=is_ood,
         model_name=str(res.model_name),
         score_source=score_source,
-        drivers=_drivers(state, mf),
+        drivers=_drivers(res.state, mf),
         learner_probabilities=probabilities,
         learner_probabilities_source=prob_source,
         n_rows=n_rows,
@@ -681,10 +593,164 @@ def recommend_from_metafeatures(
     )
 
 
+# -- the steps of recommend_from_metafeatures --------------------------------------------------
+def _candidates(
+    res: _Resolved, order: Sequence[str], task: str, learners: Sequence[str] | None
+) -> pd.DataFrame:
+    """The configurations of the ranker's ``order`` that may be recommended: of a wanted
+    learner of ``task``, with known hyperparameters. Index ``config_id`` (in ``order``);
+    columns ``learner`` and ``params`` (from the configurations table, see
+    :func:`_configuration_table`)."""
+    from autometa.learners import learner_names
+
+    configs = _configuration_table(res, order)
+    if configs.empty:
+        raise ModelError(
+            "The meta-model does not carry its configurations' hyperparameters and no "
+            "knowledge base describes them. Pass kb= (the knowledge base it was trained on)."
+        )
+    known = set(learner_names(task))
+    wanted = (set(learners) if learners is not None else known) & known
+    chosen = configs.loc[configs["learner"].isin(wanted)]
+    if chosen.empty:
+        raise ParameterError(
+            f"None of the learners {sorted(wanted)} has a configuration in the meta-model's "
+            f"pool. Pool learners: {sorted(set(configs['learner']))}."
+        )
+    return chosen
+
+
+@dataclass(frozen=True)
+class _OnNeighbours:
+    """Each candidate's mean normalized score, its spread and mean raw metric on the
+    nearest datasets (NaN where unknown)."""
+
+    score: pd.Series
+    std: pd.Series
+    raw: pd.Series
+
+
+def _scores_on_neighbours(
+    state: _KBState | None, nb: pd.DataFrame, candidates: list[str]
+) -> _OnNeighbours:
+    out = _OnNeighbours(*(pd.Series(np.nan, index=candidates) for _ in range(3)))
+    if state is None:
+        return out
+    in_scores = [d for d in nb["dataset_id"] if d in state.names.index]
+    in_scores = [d for d in in_scores if d in state.data.scores.index]
+    if not in_scores:
+        return out
+    cols = [c for c in candidates if c in state.data.scores.columns]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        block = state.data.scores.loc[in_scores, cols]
+        out.score[cols] = block.mean(axis=0)
+        out.std[cols] = block.std(axis=0, ddof=0)
+        out.raw[cols] = state.data.raw.loc[in_scores, cols].mean(axis=0)
+    return out
+
+
+def _shown_scores(
+    ranker: MetaModel, pred: Any, on_nb: _OnNeighbours, candidates: list[str]
+) -> tuple[pd.Series, pd.Series, str]:
+    """The score and spread shown for each candidate, and where they come from: the
+    model's prediction (``"model"``; a missing spread taken from the neighbours), or, for a
+    ranker that only orders, the scores on the nearest datasets (``"neighbours"``, or
+    ``"none"`` without any)."""
+    if not type(ranker).predicts_scores:
+        source = "neighbours" if on_nb.score.notna().any() else "none"
+        return on_nb.score, on_nb.std, source
+    mean = pred.mean.iloc[0]
+    score = pd.Series([float(mean.get(c, np.nan)) for c in candidates], index=candidates)
+    if pred.std is not None:
+        std = pred.std.iloc[0]
+        spread = pd.Series([float(std.get(c, np.nan)) for c in candidates], index=candidates)
+    else:
+        spread = pd.Series(np.nan, index=candidates)
+    return score, spread.fillna(on_nb.std), "model"
+
+
+def _table(
+    candidates: list[str],
+    configs: pd.DataFrame,
+    score: pd.Series,
+    spread: pd.Series,
+    on_nb: _OnNeighbours,
+    fit_time: pd.Series,
+) -> pd.DataFrame:
+    """The ranked table of :class:`Recommendation` (see its ``table``)."""
+    rows = []
+    for rank, cid in enumerate(candidates, start=1):
+        m, s = float(score[cid]), float(spread[cid])
+        low = min(max(m - Z * s, 0.0), 1.0) if math.isfinite(s) else math.nan
+        high = min(max(m + Z * s, 0.0), 1.0) if math.isfinite(s) else math.nan
+        rows.append(
+            {
+                "rank": rank,
+                "config_id": cid,
+                "learner": str(configs.at[cid, "learner"]),
+                "params": dict(_json_params(configs.at[cid, "params"])),
+                "score": m,
+                "score_std": s,
+                "score_low": low,
+                "score_high": high,
+                "unsure": bool(math.isfinite(s) and high - low > UNSURE_WIDTH),
+                "metric_on_similar_datasets": float(on_nb.raw[cid]),
+                "neighbour_score": float(on_nb.score[cid]),
+                "fit_time": float(fit_time.get(cid, np.nan)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _neighbours_table(state: _KBState | None, nb: pd.DataFrame, first: str) -> pd.DataFrame:
+    """The nearest datasets: names, what won there, how the ``first`` recommendation did."""
+    names, best_learner, best_metric, top_score = [], [], [], []
+    for d in nb["dataset_id"]:
+        if state is not None and d in state.data.scores.index:
+            row = state.data.scores.loc[d]
+            best = str(row.idxmax()) if row.notna().any() else ""
+            names.append(str(state.names.get(d, d)))
+            best_learner.append(str(state.data.configurations.at[best, "learner"]) if best else "")
+            best_metric.append(float(state.data.raw.loc[d, best]) if best else math.nan)
+            top_score.append(float(row.get(first, np.nan)))
+        else:
+            names.append(str(state.names.get(d, d)) if state is not None else str(d))
+            best_learner.append("")
+            best_metric.append(math.nan)
+            top_score.append(math.nan)
+    return pd.DataFrame(
+        {
+            "dataset_id": list(nb["dataset_id"]),
+            "name": names,
+            "distance": nb["distance"].to_numpy(dtype=float),
+            "best_learner": best_learner,
+            "best_metric": best_metric,
+            "top_score": top_score,
+        }
+    )
+
+
+def _warn_ood(
+    neighbours: pd.DataFrame, ood_score: float, ood_threshold: float, stacklevel: int
+) -> None:
+    """The OutOfDistributionWarning; ``stacklevel`` is the caller's (one frame up)."""
+    nearest = neighbours["name"].iloc[0] if len(neighbours) else "?"
+    warnings.warn(
+        f"The dataset is unlike the knowledge base's datasets (distance to the nearest, "
+        f"{nearest}, is {ood_score:.3g} > threshold "
+        f"{ood_threshold:.3g}, which 95% of the knowledge base's datasets stay under). "
+        "The recommendations are extrapolations: validate "
+        "them, e.g. with MetaClassifier/MetaRegressor(n_candidates=5).",
+        OutOfDistributionWarning,
+        stacklevel=stacklevel + 1,
+    )
+
+
 def _by_cost(
     res: _Resolved,
     mf: pd.Series,
-    params: Mapping[str, str],
+    configs: pd.DataFrame,
     candidates: list[str],
     score: pd.Series,
     time_budget: float | None,
@@ -697,7 +763,9 @@ def _by_cost(
     :func:`autometa.recommend._cost.order_by_cost` for the order. Without a cost model the
     times are NaN and the order is unchanged (a budget then warns that it cannot filter).
     """
-    cost = cost_model_for(res.models_dir, res.kb)
+    cost = cost_model_for(
+        res.models_dir, res.kb, kb_key=res.state.kb_key if res.state is not None else None
+    )
     if cost is None:
         if time_budget is not None:
             warnings.warn(
@@ -714,13 +782,7 @@ def _by_cost(
     c = float(mf.get("general.n_classes", 0.0))
     if not (math.isfinite(n) and math.isfinite(d)):
         return pd.Series(np.nan, index=candidates), candidates
-    frame = pd.DataFrame(
-        {
-            "learner": [cid.rsplit("-", 1)[0] for cid in candidates],
-            "params": [params[cid] for cid in candidates],
-        },
-        index=candidates,
-    )
+    frame = configs.loc[candidates, ["learner", "params"]]
     fit_time = cost.predict(frame, n_rows=n, n_features=d, n_classes=c if math.isfinite(c) else 0)
     table = pd.DataFrame(
         {"config_id": candidates, "learner": frame["learner"], "score": score[candidates]}

@@ -104,10 +104,8 @@ def test_save_and_load_give_the_same_predictions(tmp_path):
         CostModel.load(tmp_path / "cost")
 
 
-def test_it_fits_on_a_knowledge_base_with_sizes():
-    from tests.conftest import make_kb
-
-    kb = make_kb(n_datasets=3, configs_per_learner=2)
+def test_it_fits_on_a_knowledge_base_with_sizes(kb_factory):
+    kb = kb_factory(n_datasets=3, configs_per_learner=2)
     runs = kb.runs.assign(n_rows_used=300, n_train_rows=200, fit_time=0.01, predict_time=0.001)
     kb.add_runs(runs)
     table = CostModel.training_table(kb)

@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 from models.conftest import make_task_data
 
-from autometa.models import MetaModel, Prediction, TaskData
+from autometa.models import Adaptive, MetaModel, Prediction, TaskData
 
 
-class FakeAdaptive(MetaModel):
+class FakeAdaptive(Adaptive, MetaModel):
     """Mean training score per configuration, plus a shift per learner after ``adapt``.
 
     Records the observations of every ``adapt`` call in ``calls`` (shared by the copies).

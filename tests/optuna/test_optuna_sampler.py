@@ -258,7 +258,7 @@ def test_no_near_duplicate_proposals(fake_model, mf) -> None:
         for b in points[:i]:
             if b.learner == a.learner:
                 xb = get_learner(b.learner).encode(b.params)
-                assert np.sqrt(((xa - xb) ** 2).mean()) > sampler._min_distance
+                assert np.sqrt(((xa - xb) ** 2).mean()) > sampler._settings.min_distance
 
 
 def test_keeps_making_progress_after_the_zero_shot_phase(fake_model, mf) -> None:

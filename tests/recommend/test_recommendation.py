@@ -235,10 +235,41 @@ def test_drivers_are_ranked_by_how_extreme_the_value_is_in_the_kb():
         space=None,
         median=kb_values.median(),
         sorted_mf={c: np.sort(kb_values[c].to_numpy()) for c in kb_values},
-        params=pd.Series(dtype=str),
+        configurations=pd.DataFrame({"learner": [], "params": []}),
     )
     # b = the KB's maximum: 20 interquartile ranges above its median (a skewed feature),
     # yet inside the KB's range; a is below every KB dataset: a is the more extreme one.
     drivers = _drivers(state, pd.Series({"general.b": 5e-9, "general.a": -5.0}))
     assert list(drivers["name"]) == ["general.a", "general.b"]
     assert drivers["percentile"].tolist() == [0.0, 97.5]
+
+
+def test_the_learner_comes_from_the_configurations_table_not_the_config_id(kb):
+    """Configuration ids need not start with the learner's name (ids of other sources)."""
+    from autometa.models import SingleBest, TaskData
+    from autometa.recommend import recommend_from_metafeatures
+
+    data = TaskData.from_kb(kb, "classification")
+    renamed = {c: f"run-{i}" for i, c in enumerate(data.config_ids)}
+    data = TaskData(
+        task=data.task,
+        metric=data.metric,
+        metafeatures=data.metafeatures,
+        configurations=data.configurations.rename(index=renamed),
+        scores=data.scores.rename(columns=renamed),
+        raw=data.raw.rename(columns=renamed),
+        families=data.families,
+    )
+    model = SingleBest().fit(data)
+    mf = data.metafeatures.iloc[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rec = recommend_from_metafeatures(mf, task="classification", model=model, kb=kb)
+        only = recommend_from_metafeatures(
+            mf, task="classification", model=model, kb=kb, learners=["SVC"]
+        )
+    table = rec.to_frame()
+    learners = data.configurations["learner"]
+    assert table["config_id"].str.startswith("run-").all()
+    assert list(table["learner"]) == [learners[c] for c in table["config_id"]]
+    assert set(only.to_frame()["learner"]) == {"SVC"}
