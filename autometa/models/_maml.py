@@ -104,7 +104,8 @@ class MAMLSurrogate(Surrogate):
     inner_lr : float, default=0.5
         Initial inner learning rate (meta-learned afterwards).
     meta_epochs : int, default=20
-        Epochs of meta-training after the surrogate's ordinary training (``epochs``).
+        Epochs of meta-training after the surrogate's ordinary training (``epochs``); 0:
+        none (the inner learning rates stay ``inner_lr``).
     max_support : int, default=12
         Support sizes are drawn uniformly in ``[2, max_support]`` during meta-training.
     support : {"random", "search"}, default="random"
@@ -194,7 +195,6 @@ class MAMLSurrogate(Surrogate):
     _INT_PARAMS: ClassVar[tuple[str, ...]] = (
         *Surrogate._INT_PARAMS,
         "adapt_steps",
-        "meta_epochs",
         "max_support",
     )
     _POSITIVE_FLOATS: ClassVar[tuple[str, ...]] = (
@@ -210,6 +210,12 @@ class MAMLSurrogate(Surrogate):
             raise ParameterError(
                 f"The 'acquisition' parameter of {type(self).__name__} must be one of "
                 f"{list(_ACQUISITIONS)}. Got {self.acquisition!r} instead."
+            )
+        epochs = self.meta_epochs
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+            raise ParameterError(
+                f"The 'meta_epochs' parameter of {type(self).__name__} must be an int >= 0. "
+                f"Got {epochs!r} instead."
             )
         if self.support not in _SUPPORTS:
             raise ParameterError(

@@ -52,7 +52,7 @@ class ReptileSurrogate(MAMLSurrogate):
     support : {"random", "search"}, default="search"
         How the support of each training dataset is drawn (see
         :class:`~autometa.models.MAMLSurrogate`).
-    inner_lr : float, default=0.1
+    inner_lr : float, default=0.5
         Learning rate of the fast weights' steps in meta-training and :meth:`adapt` (fixed).
     meta_epochs : int, default=20
         Passes over the training datasets of Reptile meta-training, after the ordinary
@@ -71,7 +71,7 @@ class ReptileSurrogate(MAMLSurrogate):
         reptile_steps: int = 3,
         meta_step: float = 0.5,
         adapt_steps: int = 5,
-        inner_lr: float = 0.1,
+        inner_lr: float = 0.5,
         meta_epochs: int = 20,
         max_support: int = 12,
         support: str = "search",

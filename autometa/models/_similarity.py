@@ -178,7 +178,7 @@ class SimilarityModel(MetaModel):
                 x.shape[1], int(self.hidden), int(self.dim), float(self.dropout)
             ).to(self._device)
             if n >= 2 and valid.any():
-                self._train(x, torch.as_tensor(agree), torch.as_tensor(valid))
+                self._train(x, torch.tensor(agree), torch.tensor(valid))
         self.encoder_.eval()
         scores = data.scores.to_numpy(dtype=np.float64)
         evaluated = ~np.isnan(scores)
