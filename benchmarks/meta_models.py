@@ -41,6 +41,7 @@ Writes ``<out>/meta_models.md`` (tables), ``<out>/curves.csv.gz`` and ``<out>/oo
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import logging
@@ -132,6 +133,8 @@ def _recording_similarity() -> type:
 
     class Recording(SimilarityModel):
         def fit(self, data: TaskData) -> Any:
+            # the real families (not the fold groups): same-family pairs are near-duplicates
+            data = dataclasses.replace(data, families=_STATE["families"].loc[data.dataset_ids])
             super().fit(data)
             # PrototypeModel.ood_score is this space's distance as a percentile of the
             # training datasets' own (see PrototypeModel.ood_score); fitted the same way.
@@ -160,6 +163,15 @@ def _recording_similarity() -> type:
 
     Recording.__name__ = "SimilarityModel"
     return Recording
+
+
+def family_groups(families: pd.Series, n_groups: int) -> pd.Series:
+    """Families dealt at random (seed 0) into ``n_groups`` groups: the folds of a
+    leave-one-group-out in which near-duplicates always stay together."""
+    names = sorted(families.astype(str).unique())
+    order = np.random.default_rng(0).permutation(len(names))
+    group = {names[i]: f"group{j % n_groups}" for j, i in enumerate(order)}
+    return families.astype(str).map(group)
 
 
 def make_method(name: str, args: argparse.Namespace) -> Method:
@@ -206,9 +218,13 @@ def run_all(args: argparse.Namespace) -> tuple[LodoResult, pd.DataFrame, pd.Data
         if args.max_families:
             fams = sorted(data.families.unique())[: args.max_families]
             data = data.without(list(data.families.index[~data.families.isin(fams)]))
+        _STATE["families"] = data.families.copy()
+        if args.groups:
+            data = dataclasses.replace(data, families=family_groups(data.families, args.groups))
         metrics[task] = data.metric
         for name in args.methods:
             tag = _key(
+                args.groups,
                 args.kb,
                 task,
                 name,
@@ -442,6 +458,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--meta-epochs", type=int, default=20)
     parser.add_argument("--sim-epochs", type=int, default=300)
     parser.add_argument("--max-families", type=int, default=0, help="smoke runs only")
+    parser.add_argument(
+        "--groups",
+        type=int,
+        default=0,
+        help="deal the families into this many folds (0: one family per fold)",
+    )
     parser.add_argument("--no-synthetic", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
@@ -458,7 +480,9 @@ def main(argv: list[str] | None = None) -> int:
     synth = None if args.no_synthetic else synthetic_ood(args)
     text = markdown(result, wil, ood, meta, synth, args)
     settings = (
-        f"Knowledge base `{args.kb}`; tasks {args.tasks}; seeds {args.seeds}; k_max "
+        f"Knowledge base `{args.kb}`; folds: "
+        f"{f'{args.groups} groups of families' if args.groups else 'one family each'}; "
+        f"tasks {args.tasks}; seeds {args.seeds}; k_max "
         f"{args.k_max}; surrogate epochs {args.epochs}, members {args.members}, meta-epochs "
         f"{args.meta_epochs}; similarity epochs {args.sim_epochs}.\n\n"
     )
