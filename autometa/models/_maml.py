@@ -1,33 +1,40 @@
-"""A surrogate whose initialization is meta-trained to adapt to a new dataset's trials.
+"""MAML: a surrogate whose initialization is meta-trained to adapt to a new dataset's trials.
 
-Method: MAML with context adaptation (CAVIA, Zintgraf et al., 2019). The network of
-:class:`~autometa.models.Surrogate` predicts each configuration's normalized score from a
-dataset embedding ``u(meta-features)`` and configuration embeddings. On a new dataset
-the *fast weights* — an offset of the dataset embedding and an offset per learner — start
-at zero (the meta-learned initialization: the zero-shot prediction) and take a few
-gradient steps on the observed trials. The shared weights and the inner learning rates
-are meta-trained, through the inner steps (second order, cheap since the fast weights are
-small), so that those few steps improve the ranking of the *other* configurations: tasks
-= training datasets, support = k random observed configurations, query = the rest.
+Method: MAML (Finn et al., 2017) in its context-adaptation form, CAVIA (Zintgraf et al.,
+2019): only a few *fast weights* adapt on a new dataset, the rest of the network is shared.
+The network of :class:`~autometa.models.Surrogate` predicts each configuration's
+normalized score from a dataset embedding ``u(meta-features)`` and configuration
+embeddings. On a new dataset the fast weights -- an offset of the dataset embedding and an
+offset per learner -- start at zero (the meta-learned initialization: the zero-shot
+prediction) and take a few gradient steps on the observed trials. The inner learning rates
+(and, with ``meta_shared=True``, the shared weights) are meta-trained through the inner
+steps (second order, cheap since the fast weights are small), so that those few steps
+improve the ranking of the *other* configurations: tasks = training datasets, support = k
+observed configurations, query = the rest.
+
+How the support is drawn in meta-training (``support``): ``"random"`` -- k configurations
+at random (the original setting); ``"search"`` -- like the first trials of a real search
+with this model: a Gumbel-top-k draw from the zero-shot scores at ``support_temperature``,
+i.e. mostly the ranker's own top picks, with some exploration. In use the observed trials
+are the ranker's top picks, so ``"search"`` meta-trains the model as it is used.
 
 Observations are raw metric values (the best of the pool is unknown on a new dataset),
 so the inner loss is scale-free: a pairwise logistic loss on the observed pairs, weighted
 by their standardized differences; training uses the same loss on normalized scores.
 
-:meth:`WarmStartSurrogate.rank` is the adaptive sequential strategy: it adapts to the
-observed trials and orders the unobserved configurations by expected improvement
-(``acquisition="ei"``, the default). In the leave-one-family-out harness on the default
-knowledge base, every use of the observed trials we measured (the adapted mean, expected
-improvement, upper confidence bound, adaptation shrunk with k, re-weighting training
-datasets by their agreement with the trials) had a higher regret at k = 5, 10 and 25 than
-the zero-shot order (``acquisition="prior"``, identical to the plain
-:class:`~autometa.models.Surrogate`'s order); see ``benchmarks/README.md``. So the shipped
-ranker is chosen by that harness, and this model's adaptation is used where trials are
-observed anyway (:class:`autometa.optuna.MetaSampler`).
+:meth:`MAMLSurrogate.rank` is the adaptive sequential strategy: it adapts to the observed
+trials and orders the unobserved configurations by expected improvement
+(``acquisition="ei"``, the default). :meth:`MAMLSurrogate.predict` returns normalized
+scores clipped to their range [0, 1] (far from the knowledge base the network
+extrapolates beyond it); :meth:`rank` orders by the unclipped scores. Measurements:
+``benchmarks/README.md`` ("Meta-models: MAML adaptation" and "Meta-learning methods").
 
 By default meta-training keeps the shared network of the ordinary training frozen and
 learns only the inner learning rates (``meta_shared=False``): meta-training the shared
-weights too made the zero-shot order worse in the same harness.
+weights too made the zero-shot order worse in the leave-one-family-out harness.
+
+``WarmStartSurrogate`` is the former name of :class:`MAMLSurrogate` (same class; the
+registry key is ``"maml"`` under both names).
 """
 
 from __future__ import annotations
@@ -45,15 +52,16 @@ import torch
 from torch import nn
 
 from autometa._exceptions import ParameterError
-from autometa.models._base import TaskData, check_positive_int
+from autometa.models._base import Prediction, TaskData, check_positive_int
 from autometa.models._surrogate import Surrogate, listwise_loss
 from autometa.models._torch_utils import arrays_to_state, as_frame, seeded, state_to_arrays
 
-__all__ = ["WarmStartSurrogate", "pairwise_loss"]
+__all__ = ["MAMLSurrogate", "WarmStartSurrogate", "pairwise_loss"]
 
 logger = logging.getLogger(__name__)
 
 _ACQUISITIONS = ("prior", "ei", "ucb", "mean")
+_SUPPORTS = ("random", "search")
 
 
 def pairwise_loss(
@@ -86,8 +94,8 @@ class _Adapter(nn.Module):
         self.log_lr = nn.Parameter(torch.full((2,), math.log(lr)))
 
 
-class WarmStartSurrogate(Surrogate):
-    """Surrogate meta-trained to adapt, in a few gradient steps, to observed trials.
+class MAMLSurrogate(Surrogate):
+    """Surrogate meta-trained (MAML, CAVIA form) to adapt in a few gradient steps to trials.
 
     Parameters
     ----------
@@ -95,10 +103,18 @@ class WarmStartSurrogate(Surrogate):
         Inner gradient steps, in meta-training and in :meth:`adapt`.
     inner_lr : float, default=0.5
         Initial inner learning rate (meta-learned afterwards).
-    meta_epochs : int, default=60
-        Epochs of meta-training after the surrogate's ordinary training (``epochs``).
+    meta_epochs : int, default=20
+        Epochs of meta-training after the surrogate's ordinary training (``epochs``); 0:
+        none (the inner learning rates stay ``inner_lr``).
     max_support : int, default=12
         Support sizes are drawn uniformly in ``[2, max_support]`` during meta-training.
+    support : {"random", "search"}, default="random"
+        How meta-training draws the support of each training dataset: k configurations at
+        random, or like a search's first trials (Gumbel-top-k on the zero-shot scores at
+        ``support_temperature``: the ranker's top picks with some exploration).
+    support_temperature : float, default=0.05
+        Temperature of the ``"search"`` draw, in normalized-score units: smaller keeps
+        closer to the zero-shot top k.
     meta_shared : bool, default=False
         Whether meta-training also updates the shared network (else only the inner
         learning rates are meta-learned, and the zero-shot predictions are those of the
@@ -132,6 +148,8 @@ class WarmStartSurrogate(Surrogate):
         inner_lr: float = 0.5,
         meta_epochs: int = 20,
         max_support: int = 12,
+        support: str = "random",
+        support_temperature: float = 0.05,
         meta_shared: bool = False,
         acquisition: str = "ei",
         beta: float = 0.5,
@@ -168,6 +186,8 @@ class WarmStartSurrogate(Surrogate):
         self.inner_lr = inner_lr
         self.meta_epochs = meta_epochs
         self.max_support = max_support
+        self.support = support
+        self.support_temperature = support_temperature
         self.meta_shared = meta_shared
         self.acquisition = acquisition
         self.beta = beta
@@ -175,10 +195,13 @@ class WarmStartSurrogate(Surrogate):
     _INT_PARAMS: ClassVar[tuple[str, ...]] = (
         *Surrogate._INT_PARAMS,
         "adapt_steps",
-        "meta_epochs",
         "max_support",
     )
-    _POSITIVE_FLOATS: ClassVar[tuple[str, ...]] = (*Surrogate._POSITIVE_FLOATS, "inner_lr")
+    _POSITIVE_FLOATS: ClassVar[tuple[str, ...]] = (
+        *Surrogate._POSITIVE_FLOATS,
+        "inner_lr",
+        "support_temperature",
+    )
     _NONNEG_FLOATS: ClassVar[tuple[str, ...]] = (*Surrogate._NONNEG_FLOATS, "beta")
 
     def _check_params(self) -> None:
@@ -187,6 +210,17 @@ class WarmStartSurrogate(Surrogate):
             raise ParameterError(
                 f"The 'acquisition' parameter of {type(self).__name__} must be one of "
                 f"{list(_ACQUISITIONS)}. Got {self.acquisition!r} instead."
+            )
+        epochs = self.meta_epochs
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+            raise ParameterError(
+                f"The 'meta_epochs' parameter of {type(self).__name__} must be an int >= 0. "
+                f"Got {epochs!r} instead."
+            )
+        if self.support not in _SUPPORTS:
+            raise ParameterError(
+                f"The 'support' parameter of {type(self).__name__} must be one of "
+                f"{list(_SUPPORTS)}. Got {self.support!r} instead."
             )
         if check_positive_int(self.max_support, "max_support", type(self).__name__) < 2:
             raise ParameterError(
@@ -201,6 +235,8 @@ class WarmStartSurrogate(Surrogate):
             "inner_lr": float(self.inner_lr),
             "meta_epochs": int(self.meta_epochs),
             "max_support": int(self.max_support),
+            "support": str(self.support),
+            "support_temperature": float(self.support_temperature),
             "meta_shared": bool(self.meta_shared),
             "acquisition": str(self.acquisition),
             "beta": float(self.beta),
@@ -269,6 +305,32 @@ class WarmStartSurrogate(Surrogate):
             dl = dl - lr[1] * gl
         return du, dl
 
+    def _draw_support(
+        self, zero_shot: torch.Tensor, observed: torch.Tensor, kmax: int, gen: torch.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The support of each task of a meta-training batch.
+
+        ``zero_shot`` (members, b, c) are the current predictions, ``observed`` (b, c) the
+        cells with a score. Returns ``index`` (b, kmax), the support's configuration
+        positions in the order drawn, and ``mask`` (b, kmax), which of them are used (the
+        first k, k uniform in [2, kmax], and only observed cells).
+        """
+        b, c = observed.shape
+        dev = observed.device
+        k = torch.randint(2, kmax + 1, (b, 1), generator=gen).to(dev)
+        if self.support == "search":
+            # Gumbel-top-k: a draw without replacement from softmax(score / temperature),
+            # i.e. the ranker's top picks, with exploration set by the temperature.
+            u = torch.rand(b, c, generator=gen).to(dev).clamp(1e-9, 1 - 1e-9)
+            gumbel = -torch.log(-torch.log(u))
+            keys = zero_shot.mean(0) / float(self.support_temperature) + gumbel
+        else:
+            keys = -torch.rand(b, c, generator=gen).to(dev)  # (the original draw's order)
+        keys = torch.where(observed, keys, torch.full_like(keys, -math.inf))
+        index = keys.argsort(-1, descending=True)[:, :kmax]
+        mask = (torch.arange(kmax, device=dev)[None] < k) & observed.gather(1, index)
+        return index, mask
+
     def _meta_train(
         self, x_mf: torch.Tensor, x_cfg: torch.Tensor, y: torch.Tensor, gen: torch.Generator
     ) -> None:
@@ -301,20 +363,14 @@ class WarmStartSurrogate(Surrogate):
                 perm = torch.randperm(n, generator=gen).to(y0.device)
                 for s in range(steps_per_epoch):
                     rows = perm[s * batch : (s + 1) * batch]
-                    b = len(rows)
                     m = mask[rows]
                     target = y0[rows]
-                    # support: k random observed configurations per task
-                    k = torch.randint(2, kmax + 1, (b, 1), generator=gen).to(y0.device)
-                    noise = torch.rand(b, c, generator=gen).to(y0.device)
-                    noise = torch.where(m, noise, torch.full_like(noise, 2.0))
-                    index = noise.argsort(-1)[:, :kmax]  # (b, kmax) random observed configs
-                    sup_mask = (torch.arange(kmax, device=y0.device)[None] < k) & m.gather(1, index)
-                    support = torch.zeros_like(m).scatter(1, index, sup_mask)
-                    query = m & ~support
                     u0 = self.net_.dataset_embedding(x_mf[rows])
                     v = self.net_.config_embeddings(x_cfg)
                     zero_shot = self.net_.scores(u0, v)
+                    index, sup_mask = self._draw_support(zero_shot.detach(), m, kmax, gen)
+                    support = torch.zeros_like(m).scatter(1, index, sup_mask)
+                    query = m & ~support
                     du, dl = self._inner(
                         u0,
                         v,
@@ -350,7 +406,7 @@ class WarmStartSurrogate(Surrogate):
         observations: Mapping[str, float],
         *,
         steps: int | None = None,
-    ) -> WarmStartSurrogate:
+    ) -> MAMLSurrogate:
         """A copy of the model adapted to the trials observed on one new dataset.
 
         Parameters
@@ -366,7 +422,7 @@ class WarmStartSurrogate(Surrogate):
 
         Returns
         -------
-        WarmStartSurrogate
+        MAMLSurrogate
             A model sharing this one's weights whose :meth:`predict` adds the fast weights
             fitted on ``observations`` (for any meta-features given). With fewer than two
             distinct observed values the adapted model predicts as this one.
@@ -451,6 +507,16 @@ class WarmStartSurrogate(Surrogate):
                 return self.net_.scores(u, v)
             return self.net_.scores(u + ctx["du"], v) + ctx["dl"] @ self._learner_onehot().T
 
+    def _predict(self, metafeatures: pd.DataFrame) -> Prediction:
+        """The ensemble's mean and spread of the normalized scores, each member clipped to
+        [0, 1]: the scale's range (out of distribution the network extrapolates beyond it,
+        e.g. 2.8 for a dataset unlike the knowledge base)."""
+        frame = as_frame(metafeatures, type(self).__name__)
+        s = self._member_scores(frame).cpu().numpy().astype(np.float64).clip(0.0, 1.0)
+        mean = self._frame(s.mean(axis=0), frame.index)
+        std = self._frame(s.std(axis=0), frame.index) if s.shape[0] > 1 else None
+        return Prediction(mean=mean, std=std)
+
     def rank(
         self,
         metafeatures: pd.Series,
@@ -504,6 +570,8 @@ class WarmStartSurrogate(Surrogate):
         return meta, arrays
 
     def _load_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
+        # models saved before these parameters existed were meta-trained this way
+        self.support, self.support_temperature = "random", 0.05
         super()._load_state(meta, arrays)
         self.adapter_ = _Adapter(float(self.inner_lr))
         arrays_to_state(self.adapter_, arrays, "adapter.")
@@ -515,7 +583,7 @@ class WarmStartSurrogate(Surrogate):
                 "dl": torch.as_tensor(np.asarray(arrays["context.dl"])),
             }
 
-    def to(self, device: Any) -> WarmStartSurrogate:
+    def to(self, device: Any) -> MAMLSurrogate:
         super().to(device)
         self.adapter_.to(self._device)
         self._v_cache = None
@@ -524,5 +592,5 @@ class WarmStartSurrogate(Surrogate):
         return self
 
 
-#: The name used in the issue.
-MAMLSurrogate = WarmStartSurrogate
+#: The former name of :class:`MAMLSurrogate`, kept so that existing code keeps working.
+WarmStartSurrogate = MAMLSurrogate

@@ -12,8 +12,8 @@ from scipy.stats import spearmanr
 torch = pytest.importorskip("torch")
 
 from autometa._exceptions import ParameterError  # noqa: E402
-from autometa.models import MetaModel, Surrogate, TaskData, WarmStartSurrogate  # noqa: E402
-from autometa.models._maml import pairwise_loss  # noqa: E402
+from autometa.models import MetaModel, Surrogate, TaskData  # noqa: E402
+from autometa.models._maml import MAMLSurrogate, pairwise_loss  # noqa: E402
 
 from .conftest import make_task_data  # noqa: E402
 
@@ -51,8 +51,8 @@ def split() -> tuple[TaskData, TaskData, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def fitted(split) -> WarmStartSurrogate:
-    return WarmStartSurrogate(**FAST, random_state=0).fit(split[1])
+def fitted(split) -> MAMLSurrogate:
+    return MAMLSurrogate(**FAST, random_state=0).fit(split[1])
 
 
 def observe(data: TaskData, dataset: str, k: int, seed: int) -> dict[str, float]:
@@ -140,7 +140,9 @@ def test_prior_acquisition_orders_by_the_zero_shot_mean(split, fitted):
     obs = observe(data, d, 5, seed=3)
     fitted = copy.copy(fitted)
     fitted.acquisition = "prior"
-    zero_shot = fitted.predict(mf).mean.iloc[0]
+    # rank orders by the unclipped ensemble mean (predict clips to [0, 1])
+    members = fitted._member_scores(mf.to_frame().T)[:, 0, :].mean(0).numpy()
+    zero_shot = pd.Series(members, index=data.config_ids)
     expected = zero_shot.drop(list(obs)).sort_values(ascending=False, kind="stable")
     assert fitted.rank(mf, obs) == list(expected.index)
     assert fitted.rank(mf) == list(zero_shot.sort_values(ascending=False, kind="stable").index)
@@ -148,11 +150,12 @@ def test_prior_acquisition_orders_by_the_zero_shot_mean(split, fitted):
 
 def test_frozen_meta_training_keeps_the_ordinary_training(split):
     params = {**FAST, "meta_epochs": 3}
-    meta = WarmStartSurrogate(**params, random_state=0).fit(split[1])
+    meta = MAMLSurrogate(**params, random_state=0).fit(split[1])
     plain = Surrogate(**{k: v for k, v in params.items() if k != "meta_epochs"}, random_state=0)
     plain.fit(split[1])
     mf = split[0].metafeatures.iloc[:3]
-    pd.testing.assert_frame_equal(meta.predict(mf).mean, plain.predict(mf).mean)
+    # the same network (MAMLSurrogate.predict clips to [0, 1], Surrogate.predict does not)
+    torch.testing.assert_close(meta._member_scores(mf), plain._member_scores(mf))
     assert not np.allclose(meta.adapter_.log_lr.detach().numpy(), np.log(meta.inner_lr))
 
 
@@ -172,11 +175,11 @@ def test_determinism_and_save_load_of_base_and_adapted_models(split, fitted, tmp
     data, train, held_out = split
     mf = data.metafeatures.loc[[held_out[0]]]
     obs = observe(data, held_out[0], 5, seed=1)
-    again = WarmStartSurrogate(**FAST, random_state=0).fit(train)
+    again = MAMLSurrogate(**FAST, random_state=0).fit(train)
     pd.testing.assert_frame_equal(again.predict(mf).mean, fitted.predict(mf).mean)
     fitted.save(tmp_path / "base")
     loaded = MetaModel.load(tmp_path / "base")
-    assert isinstance(loaded, WarmStartSurrogate)
+    assert isinstance(loaded, MAMLSurrogate)
     assert loaded.rank(mf.iloc[0], obs) == fitted.rank(mf.iloc[0], obs)
     adapted = fitted.adapt(mf, obs)
     adapted.save(tmp_path / "adapted")
@@ -203,15 +206,15 @@ def test_errors(split, fitted):
     mf = data.metafeatures.loc[[held_out[0]]]
     with pytest.raises(
         ParameterError,
-        match=r"'acquisition' parameter of WarmStartSurrogate must be one of \['prior', 'ei', 'ucb', 'mean'\]",
+        match=r"'acquisition' parameter of MAMLSurrogate must be one of \['prior', 'ei', 'ucb', 'mean'\]",
     ):
-        WarmStartSurrogate(acquisition="pi").fit(data)
+        MAMLSurrogate(acquisition="pi").fit(data)
     with pytest.raises(
-        ParameterError, match=r"'max_support' parameter of WarmStartSurrogate must be an int >= 2"
+        ParameterError, match=r"'max_support' parameter of MAMLSurrogate must be an int >= 2"
     ):
-        WarmStartSurrogate(max_support=1).fit(data)
+        MAMLSurrogate(max_support=1).fit(data)
     with pytest.raises(
-        ParameterError, match=r"'steps' parameter of WarmStartSurrogate.adapt must be an int >= 0"
+        ParameterError, match=r"'steps' parameter of MAMLSurrogate.adapt must be an int >= 0"
     ):
         fitted.adapt(mf, {}, steps=-1)
     with pytest.raises(ParameterError, match="must be a mapping of config_id to metric value"):
