@@ -3,7 +3,7 @@
 For each held-out dataset and k, k configurations are observed at random (their raw
 metric values); the remaining configurations are ranked by
 
-- ``unadapted``: the meta-trained WarmStartSurrogate, zero-shot (ignores the trials);
+- ``unadapted``: the meta-trained MAMLSurrogate, zero-shot (ignores the trials);
 - ``adapted``: the same model after ``adapt(meta-features, trials)``;
 - ``scratch``: a surrogate of the same configuration network trained from a random
   initialization on the k trials only (same scale-free pairwise loss, 200 Adam steps);
@@ -35,7 +35,7 @@ import torch
 from scipy.stats import spearmanr
 from sklearn.model_selection import GroupKFold
 
-from autometa.models import Surrogate, TaskData, WarmStartSurrogate
+from autometa.models import MAMLSurrogate, Surrogate, TaskData
 from autometa.models._maml import pairwise_loss
 from autometa.models._torch_utils import encode_configurations
 
@@ -95,7 +95,7 @@ def evaluate(data: TaskData, folds: int, seeds: int, steps: int | None) -> pd.Da
         held = [data.dataset_ids[i] for i in te]
         train = data.without(held)
         t0 = time.perf_counter()
-        maml = WarmStartSurrogate(random_state=fold).fit(train)
+        maml = MAMLSurrogate(random_state=fold).fit(train)
         t1 = time.perf_counter()
         plain = Surrogate(random_state=fold).fit(train)
         t2 = time.perf_counter()

@@ -1,7 +1,7 @@
 """Optuna by table look-up: random search, cold TPE, TPE warm-started by autometa, MetaSampler.
 
 Leave-one-family-out on a dense knowledge base. For each held-out family the meta-model
-(the ``"maml"`` WarmStartSurrogate) is fitted on the other families only; then, for each
+(the ``"maml"`` MAMLSurrogate) is fitted on the other families only; then, for each
 held-out dataset and seed, four Optuna studies of ``--trials`` trials run on the real
 conditional space of :func:`autometa.optuna.suggest` (a ``learner`` choice and that
 learner's hyperparameters). The objective maps each suggested point to the nearest pool
@@ -51,8 +51,7 @@ import pandas as pd
 from autometa.bench._lodo import LodoResult
 from autometa.kb import KnowledgeBase
 from autometa.learners import Configuration, get_learner
-from autometa.models import GreedyPortfolio, MetaModel, TaskData
-from autometa.models._maml import WarmStartSurrogate
+from autometa.models import GreedyPortfolio, MAMLSurrogate, MetaModel, TaskData
 from autometa.optuna import MetaSampler, suggest, warm_start
 
 logger = logging.getLogger("optuna_lookup")
@@ -243,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             cache = Path(args.model_cache) if args.model_cache else None
             models = {
-                "maml": fit_cached(WarmStartSurrogate(**model_kwargs), train, cache, task),
+                "maml": fit_cached(MAMLSurrogate(**model_kwargs), train, cache, task),
                 "portfolio": GreedyPortfolio().fit(train),
                 "ranker": args.ranker,
             }

@@ -29,10 +29,20 @@ from autometa.models._registry import model_class, model_names, register_model
 
 
 def __getattr__(name: str) -> object:
-    # The torch models (Surrogate, PrototypeModel, WarmStartSurrogate) are imported on first
+    # The torch models (Surrogate, PrototypeModel, MAMLSurrogate, ...) are imported on first
     # use, through the registry, so that ``import autometa.models`` does not import torch.
     from autometa.models._registry import registered_class
 
+    if name == "WarmStartSurrogate":
+        import warnings
+
+        warnings.warn(
+            "autometa.models.WarmStartSurrogate is renamed MAMLSurrogate (the same class); "
+            "the old name will be removed in a future release.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        name = "MAMLSurrogate"
     klass = registered_class(name) if name[:1].isupper() else None
     if klass is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -52,7 +62,9 @@ __all__ = [
     "NearestDatasets50",
     "PrototypeModel",
     "Surrogate",
-    "WarmStartSurrogate",
+    "MAMLSurrogate",
+    "ReptileSurrogate",
+    "SimilarityModel",
     "SingleBest",
     "MetaModel",
     "Prediction",

@@ -136,7 +136,6 @@ def _read_header(meta_path: Path) -> dict[str, Any]:
 def _read_arrays(path: Path, header: Mapping[str, Any]) -> dict[str, np.ndarray]:
     """The tensors of ``arrays.pt``, checked against the header's checksum (schema >= 2)."""
     import pickle
-    import warnings
     import zipfile
 
     import torch
@@ -318,10 +317,6 @@ class MetaModel(ABC):
     #: (decreasing by position in the model's order, not estimates), so callers that show a
     #: score take it from elsewhere (e.g. the nearest datasets).
     predicts_scores: ClassVar[bool] = True
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        _declare_implicit_abilities(cls)
 
     def __init__(self, *, random_state: int = 0) -> None:
         self.random_state = random_state
@@ -577,25 +572,6 @@ def abilities(model: MetaModel | type[MetaModel]) -> list[str]:
     """Names of the abilities a model (or model class) declares, e.g. ``["Adaptive"]``."""
     klass = model if isinstance(model, type) else type(model)
     return [a.__name__ for a in ABILITIES if issubclass(klass, a)]
-
-
-def _declare_implicit_abilities(cls: type) -> None:
-    """Transition: a model class that has an ability's methods without inheriting it is
-    registered as having it, with a :class:`DeprecationWarning` asking to declare it."""
-    for ability in ABILITIES:
-        if issubclass(cls, ability):
-            continue
-        methods: frozenset[str] = getattr(ability, "__abstractmethods__", frozenset())
-        if methods and all(getattr(cls, m, None) is not None for m in methods):
-            ability.register(cls)
-            warnings.warn(
-                f"{cls.__name__} has the methods of {ability.__name__} without declaring it; "
-                f"declare the ability as a base class (class {cls.__name__}("
-                f"{ability.__name__}, ...)). Undeclared abilities will be ignored in a "
-                "future release.",
-                DeprecationWarning,
-                stacklevel=4,  # the class statement
-            )
 
 
 def as_frame(metafeatures: pd.DataFrame | pd.Series, owner: str) -> pd.DataFrame:

@@ -52,7 +52,8 @@ import torch
 from torch import nn
 
 from autometa._exceptions import ParameterError
-from autometa.models._base import Prediction, TaskData, check_positive_int
+from autometa.models._acquisition import expected_improvement
+from autometa.models._base import Adaptive, Prediction, TaskData, check_positive_int
 from autometa.models._surrogate import Surrogate, listwise_loss
 from autometa.models._torch_utils import arrays_to_state, as_frame, seeded, state_to_arrays
 
@@ -94,7 +95,7 @@ class _Adapter(nn.Module):
         self.log_lr = nn.Parameter(torch.full((2,), math.log(lr)))
 
 
-class MAMLSurrogate(Surrogate):
+class MAMLSurrogate(Adaptive, Surrogate):
     """Surrogate meta-trained (MAML, CAVIA form) to adapt in a few gradient steps to trials.
 
     Parameters
@@ -538,7 +539,7 @@ class MAMLSurrogate(Surrogate):
         best = self._best_observed(observed)
         if self.acquisition == "ei" and best is not None:
             # each member's improvement over its own prediction for the best trial so far
-            improvement = (s - s[:, best : best + 1]).clamp(min=0).mean(0)
+            improvement = expected_improvement(s, s[:, best : best + 1])
             score = improvement + 1e-6 * score
         elif self.acquisition == "ucb" and s.shape[0] > 1:
             score = score + float(self.beta) * s.std(0, unbiased=False)

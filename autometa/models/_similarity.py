@@ -43,7 +43,7 @@ import torch
 from torch import nn
 
 from autometa._exceptions import ModelError, ParameterError
-from autometa.models._base import MetaModel, Prediction, TaskData, check_positive_int
+from autometa.models._base import MetaModel, OODScorer, Prediction, TaskData, check_positive_int
 from autometa.models._surrogate import _check_float
 from autometa.models._torch_utils import (
     MetaFeatureScaler,
@@ -84,7 +84,7 @@ def _encoder(n_in: int, hidden: int, dim: int, dropout: float) -> nn.Sequential:
     )
 
 
-class SimilarityModel(MetaModel):
+class SimilarityModel(OODScorer, MetaModel):
     """Nearest datasets in a meta-feature embedding learned from ranking agreement.
 
     Parameters
@@ -240,7 +240,13 @@ class SimilarityModel(MetaModel):
         fam = np.asarray(self.families_)
         d[fam[:, None] == fam[None, :]] = np.inf
         ref = d.min(axis=1) if d.size else np.array([])
-        self.reference_distances_ = np.sort(ref[np.isfinite(ref)])
+        self._reference_distances = np.sort(ref[np.isfinite(ref)])
+
+    @property
+    def reference_distances_(self) -> np.ndarray:
+        """Each training dataset's embedding distance to the nearest training dataset of
+        another family (sorted)."""
+        return self._reference_distances
 
     @property
     def ood_threshold_(self) -> float:
@@ -397,7 +403,7 @@ class SimilarityModel(MetaModel):
         self.train_scores_ = np.asarray(arrays["train_scores"], dtype=np.float64)
         self.best_ = np.asarray(arrays["best"], dtype=np.int64)
         self.sbs_order_ = np.asarray(arrays["sbs_order"], dtype=np.int64)
-        self.reference_distances_ = np.asarray(arrays["reference_distances"], dtype=np.float64)
+        self._reference_distances = np.asarray(arrays["reference_distances"], dtype=np.float64)
         if len(self.best_) != len(self.dataset_ids_):
             raise ModelError(
                 f"The saved '{self.name}' model is inconsistent: {len(self.best_)} best "

@@ -144,7 +144,7 @@ class MetaSampler(BaseSampler):
     1. **Zero-shot**: the first ``n_startup`` trials are the top configurations of
        ``startup_model`` (by default the shipped ranker) for the data's meta-features.
     2. **Adaptive**: before each later trial the meta-learned surrogate (the ``"maml"``
-       model's initialization, :meth:`~autometa.models.WarmStartSurrogate.adapt`) takes a
+       model's initialization, :meth:`~autometa.models.MAMLSurrogate.adapt`) takes a
        few gradient steps on the trials seen so far and the next configuration is the one
        with the largest expected improvement (the surrogate's ensemble mean and spread)
        among the knowledge base's configurations not tried yet, plus ``n_candidates``
