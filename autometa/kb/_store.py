@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import shutil
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -765,15 +766,39 @@ class KnowledgeBase:
         self._runs = _upsert(self._runs, new, RUN_KEY)
         return self
 
+    # Deprecated shims. The lazy imports of ``autometa.optuna._history`` below are the one
+    # allowed import against the data flow (kb -> optuna); they go with these methods.
     def add_study(self, study: Any, X: Any, y: Any, **kwargs: Any) -> KnowledgeBase:
-        """A new knowledge base with an Optuna study's trials: see :func:`autometa.optuna.add_study`."""
-        from autometa.optuna._history import add_study
+        """Deprecated: use :func:`autometa.optuna.add_study` ``(kb, study, X, y, ...)``.
+
+        .. deprecated:: 0.2
+            Adding a study lives with the Optuna integration; this method will be removed
+            in autometa 0.3.
+        """
+        warnings.warn(
+            "KnowledgeBase.add_study is deprecated and will be removed in autometa 0.3. "
+            "Use autometa.optuna.add_study(kb, study, X, y, ...) instead.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        from autometa.optuna._history import add_study  # the allowed exception (see above)
 
         return add_study(self, study, X, y, **kwargs)
 
     def add_search(self, search_cv: Any, X: Any, y: Any, **kwargs: Any) -> KnowledgeBase:
-        """A new knowledge base with a fitted scikit-learn search: see :func:`autometa.optuna.add_search`."""
-        from autometa.optuna._history import add_search
+        """Deprecated: use :func:`autometa.optuna.add_search` ``(kb, search_cv, X, y, ...)``.
+
+        .. deprecated:: 0.2
+            Adding a search lives with the Optuna integration; this method will be removed
+            in autometa 0.3.
+        """
+        warnings.warn(
+            "KnowledgeBase.add_search is deprecated and will be removed in autometa 0.3. "
+            "Use autometa.optuna.add_search(kb, search_cv, X, y, ...) instead.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        from autometa.optuna._history import add_search  # the allowed exception (see above)
 
         return add_search(self, search_cv, X, y, **kwargs)
 
