@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from autometa._exceptions import OpenMLUnavailableError, ParameterError
+from autometa._metrics import openml_measures
 from autometa.kb._flows import (
     FlowComponent,
     ParameterSetting,
@@ -45,14 +46,8 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-#: OpenML evaluation measures -> (our metric, the task it applies to).
-OPENML_MEASURES: dict[str, tuple[str, str]] = {
-    "predictive_accuracy": ("accuracy", "classification"),
-    "area_under_roc_curve": ("roc_auc", "classification"),
-    "unweighted_recall": ("balanced_accuracy", "classification"),  # mean recall per class
-    "root_mean_squared_error": ("rmse", "regression"),
-    "mean_absolute_error": ("mae", "regression"),
-}
+#: OpenML evaluation measures -> (our metric, the task it applies to); from the metric table.
+OPENML_MEASURES: dict[str, tuple[str, str]] = openml_measures()
 
 _TASK_TYPES = {1: "classification", 2: "regression"}  # openml.tasks.TaskType values
 _SETUP_BATCH = 100  # setup ids per request (URL length)

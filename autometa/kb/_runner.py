@@ -66,6 +66,7 @@ import numpy as np
 import pandas as pd
 
 from autometa._exceptions import DataError, KnowledgeBaseError, ParameterError
+from autometa._metrics import protocol_scoring
 from autometa.kb._datasets import DatasetSpec, discover_datasets, load_dataset
 from autometa.kb._schema import DATASET_COLUMNS, METRICS, RUN_COLUMNS, metrics_for
 from autometa.learners import Configuration, learners_for
@@ -247,42 +248,6 @@ def _timed_fit(pipe: Any, X: pd.DataFrame, y: np.ndarray, time_limit: float | No
     return elapsed
 
 
-def _fold_metrics(pipe: Any, X: pd.DataFrame, y: np.ndarray, task: str, n_classes: int):
-    from sklearn import metrics as skm
-
-    out: dict[str, float] = {}
-    if task == "regression":
-        pred = pipe.predict(X)
-        out["r2"] = float(skm.r2_score(y, pred))
-        out["rmse"] = float(skm.root_mean_squared_error(y, pred))
-        out["mae"] = float(skm.mean_absolute_error(y, pred))
-        return out
-    pred = pipe.predict(X)
-    out["accuracy"] = float(skm.accuracy_score(y, pred))
-    out["balanced_accuracy"] = float(skm.balanced_accuracy_score(y, pred))
-    labels = np.arange(n_classes)
-    proba = None
-    if hasattr(pipe, "predict_proba"):
-        raw = pipe.predict_proba(X)
-        proba = np.zeros((len(y), n_classes))
-        proba[:, np.asarray(pipe.classes_, dtype=np.int64)] = raw
-    out["roc_auc"] = math.nan
-    out["log_loss"] = math.nan
-    present = np.unique(y)
-    if proba is not None:
-        out["log_loss"] = float(skm.log_loss(y, proba, labels=labels))
-        if n_classes == 2:
-            if len(present) == 2:
-                out["roc_auc"] = float(skm.roc_auc_score(y, proba[:, 1]))
-        elif len(present) == n_classes:
-            out["roc_auc"] = float(
-                skm.roc_auc_score(y, proba, multi_class="ovr", average="macro", labels=labels)
-            )
-    elif n_classes == 2 and len(present) == 2 and hasattr(pipe, "decision_function"):
-        out["roc_auc"] = float(skm.roc_auc_score(y, pipe.decision_function(X)))
-    return out
-
-
 def _run_record(dataset_id: str, config_id: str, **values: Any) -> dict[str, Any]:
     record: dict[str, Any] = {"dataset_id": dataset_id, "config_id": config_id}
     for name in _METRIC_NAMES:
@@ -311,6 +276,7 @@ def _evaluate(prep: _Prepared, config: Configuration, time_limit: float | None) 
 
     assert prep.X is not None and prep.y is not None  # callers check prep.skip
     n_classes = int(prep.y.max()) + 1 if prep.task == "classification" else 0
+    score = protocol_scoring(prep.task, n_classes)
     fold_values: list[dict[str, float]] = []
     fit_times: list[float] = []
     predict_times: list[float] = []
@@ -330,9 +296,7 @@ def _evaluate(prep: _Prepared, config: Configuration, time_limit: float | None) 
                     fit_times.append(time.perf_counter() - fit_start)
                     raise
                 start = time.perf_counter()
-                fold_values.append(
-                    _fold_metrics(pipe, prep.X.iloc[test], prep.y[test], prep.task, n_classes)
-                )
+                fold_values.append(score(pipe, prep.X.iloc[test], prep.y[test]))
                 predict_times.append(time.perf_counter() - start)
         except _FitTimeout:
             status, error = "timeout", f"a fit exceeded the time limit of {time_limit:g} s"

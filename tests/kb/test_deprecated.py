@@ -25,7 +25,9 @@ def iris() -> tuple[pd.DataFrame, pd.Series, pd.Series]:
 def test_add_study_method_warns_and_delegates(iris) -> None:
     X, y, mf = iris
     study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(0))
-    study.optimize(lambda t: 0.5 + 0.01 * t.number + 0 * len(suggest(t, "LogisticRegression")), n_trials=3)
+    study.optimize(
+        lambda t: 0.5 + 0.01 * t.number + 0 * len(suggest(t, "LogisticRegression")), n_trials=3
+    )
     kb = KnowledgeBase()
     with pytest.warns(FutureWarning, match=r"Use autometa\.optuna\.add_study\(kb, study"):
         old = kb.add_study(study, X, y, metafeatures=mf)
