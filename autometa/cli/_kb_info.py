@@ -105,7 +105,8 @@ def _pretty(value: Any, indent: int) -> list[str]:
 def format_summary(summary: Any) -> str:
     """What ``autometa kb info`` prints: aligned counts, then the build info, nested
     values indented and long lists shortened."""
-    from autometa.kb._store import _RESERVED_KEYS, _human_size
+    from autometa.kb._disk import RESERVED_KEYS as _RESERVED_KEYS
+    from autometa.kb._summary import human_size as _human_size
 
     def counts(d: dict[str, Any]) -> str:
         return ", ".join(f"{k} {v}" for k, v in d.items()) or "-"

@@ -886,9 +886,9 @@ def build_knowledge_base(
 def _check_out(out: Path) -> None:
     """Refuse, before any work, an ``out`` that saving the knowledge base would refuse."""
     from autometa._atomic import foreign_target
-    from autometa.kb._store import _is_knowledge_base_dir
+    from autometa.kb._disk import is_knowledge_base_dir
 
-    foreign = foreign_target(out, _is_knowledge_base_dir)
+    foreign = foreign_target(out, is_knowledge_base_dir)
     if foreign is not None:
         kind = (
             "a file" if foreign == "file" else "a non-empty directory that is not a knowledge base"
