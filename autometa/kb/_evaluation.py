@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.pipeline import Pipeline
 
 from autometa._exceptions import DataError
 from autometa._metrics import protocol_scoring
@@ -184,23 +185,61 @@ def _on_alarm(signum: int, frame: Any) -> None:  # pragma: no cover - called by 
     raise _FitTimeout
 
 
-def _timed_fit(pipe: Any, X: pd.DataFrame, y: np.ndarray, time_limit: float | None) -> float:
-    use_alarm = time_limit is not None and _signals_usable()
-    previous = None
-    start = time.perf_counter()
-    if use_alarm:
-        previous = signal.signal(signal.SIGALRM, _on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, float(time_limit))
-    try:
-        pipe.fit(X, y)
-    finally:
+class _FitRecorder(threading.local):
+    """The fit and score times of the folds of the evaluation running in this thread, so
+    that a run that fails or times out part-way still records the folds that ran (scikit-
+    learn's ``cross_validate`` returns nothing when a fold raises)."""
+
+    def __init__(self) -> None:
+        self.fit_times: list[float] = []
+        self.score_times: list[float] = []
+
+    def reset(self) -> None:
+        self.fit_times, self.score_times = [], []
+
+
+_RECORDER = _FitRecorder()
+
+
+class _TimeLimitedPipeline(Pipeline):
+    """A :class:`~sklearn.pipeline.Pipeline` whose ``fit`` stops after ``time_limit``
+    seconds (``SIGALRM`` where usable, else checked after the fit) by raising
+    :class:`_FitTimeout`, and records its time in :data:`_RECORDER`."""
+
+    def __init__(
+        self,
+        steps: Any,
+        *,
+        time_limit: float | None = None,
+        transform_input: Any = None,
+        memory: Any = None,
+        verbose: bool = False,
+    ) -> None:
+        super().__init__(steps, transform_input=transform_input, memory=memory, verbose=verbose)
+        self.time_limit = time_limit
+
+    def fit(self, X: Any, y: Any = None, **params: Any) -> _TimeLimitedPipeline:
+        time_limit = self.time_limit
+        use_alarm = time_limit is not None and _signals_usable()
+        previous = None
+        start = time.perf_counter()
         if use_alarm:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-    elapsed = time.perf_counter() - start
-    if time_limit is not None and elapsed > time_limit:
-        raise _FitTimeout
-    return elapsed
+            previous = signal.signal(signal.SIGALRM, _on_alarm)
+            signal.setitimer(signal.ITIMER_REAL, float(time_limit))
+        try:
+            super().fit(X, y, **params)
+        except _FitTimeout:
+            _RECORDER.fit_times.append(time.perf_counter() - start)
+            raise
+        finally:
+            if use_alarm:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+        elapsed = time.perf_counter() - start
+        _RECORDER.fit_times.append(elapsed)
+        if time_limit is not None and elapsed > time_limit:
+            raise _FitTimeout
+        return self
 
 
 def _run_record(dataset_id: str, config_id: str, **values: Any) -> dict[str, Any]:
@@ -227,36 +266,52 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _evaluate(prep: _Prepared, config: Configuration, time_limit: float | None) -> dict:
-    from sklearn.exceptions import ConvergenceWarning
+    """Cross-validate ``config`` on the prepared dataset; a row of the ``runs`` table.
 
-    assert prep.X is not None and prep.y is not None  # callers check prep.skip
+    :func:`sklearn.model_selection.cross_validate` on the dataset's fixed splits with the
+    protocol's scoring (:func:`autometa._metrics.protocol_scoring`), sequentially in this
+    thread. ``error_score="raise"``: the first failing fold ends the evaluation, which is
+    recorded as ``failed`` (or ``timeout``) with its reason, never raised.
+    """
+    from joblib import parallel_config
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.model_selection import cross_validate
+
+    if prep.X is None or prep.y is None:
+        raise DataError(f"The dataset '{prep.row.get('dataset_id')}' is skipped: {prep.skip}.")
     n_classes = int(prep.y.max()) + 1 if prep.task == "classification" else 0
+    pipe = config.make_pipeline(random_state=prep.info["seed"])
+    estimator = _TimeLimitedPipeline(pipe.steps, time_limit=time_limit)
     score = protocol_scoring(prep.task, n_classes)
-    fold_values: list[dict[str, float]] = []
-    fit_times: list[float] = []
-    predict_times: list[float] = []
+
+    def timed_score(fitted: Any, X: Any, y: Any) -> dict[str, float]:
+        start = time.perf_counter()
+        values = score(fitted, X, y)
+        _RECORDER.score_times.append(time.perf_counter() - start)
+        return values
+
     status, error = "ok", ""
-    n_warnings = Counter()
+    results: dict[str, Any] = {}
+    n_warnings: Counter[str] = Counter()
+    _RECORDER.reset()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            for train, test in prep.splits:
-                pipe = config.make_pipeline(random_state=prep.info["seed"])
-                fit_start = time.perf_counter()
-                try:
-                    fit_times.append(
-                        _timed_fit(pipe, prep.X.iloc[train], prep.y[train], time_limit)
-                    )
-                except _FitTimeout:
-                    fit_times.append(time.perf_counter() - fit_start)
-                    raise
-                start = time.perf_counter()
-                fold_values.append(score(pipe, prep.X.iloc[test], prep.y[test]))
-                predict_times.append(time.perf_counter() - start)
+            with parallel_config(backend="sequential"):
+                results = cross_validate(
+                    estimator,
+                    prep.X,
+                    prep.y,
+                    cv=list(prep.splits),
+                    scoring=timed_score,
+                    error_score="raise",
+                )
         except _FitTimeout:
             status, error = "timeout", f"a fit exceeded the time limit of {time_limit:g} s"
         except Exception as exc:  # any failure of a configuration is recorded, never raised
             status, error = "failed", _first_line(exc)
+    fit_times, score_times = list(_RECORDER.fit_times), list(_RECORDER.score_times)
+    _RECORDER.reset()
     for w in caught:
         kind = "convergence" if issubclass(w.category, ConvergenceWarning) else "other"
         n_warnings[kind] += 1
@@ -266,7 +321,7 @@ def _evaluate(prep: _Prepared, config: Configuration, time_limit: float | None) 
     values: dict[str, Any] = {}
     if status == "ok":
         for name in metrics_for(prep.task):
-            column = np.array([f.get(name, math.nan) for f in fold_values], dtype=np.float64)
+            column = np.asarray(results[f"test_{name}"], dtype=np.float64)
             values[name] = float(np.mean(column)) if np.isfinite(column).any() else math.nan
             if np.isfinite(column).any() and not np.isfinite(column).all():
                 values[name] = float(np.nanmean(column))
@@ -276,7 +331,7 @@ def _evaluate(prep: _Prepared, config: Configuration, time_limit: float | None) 
         config.config_id,
         **values,
         fit_time=float(np.mean(fit_times)) if fit_times else math.nan,
-        predict_time=float(np.mean(predict_times)) if predict_times else math.nan,
+        predict_time=float(np.mean(score_times)) if score_times else math.nan,
         n_folds=len(prep.splits),
         n_rows_used=len(prep.y),
         n_train_rows=round(float(np.mean([len(train) for train, _ in prep.splits]))),
