@@ -19,6 +19,7 @@ evaluation protocol (:mod:`autometa.kb._evaluation`) and, here, the build loop.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as _dt
 import logging
@@ -26,6 +27,7 @@ import math
 import platform
 import sys
 import time
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -51,6 +53,7 @@ from autometa.kb._evaluation import (
     metafeatures_task,
     run_task,
 )
+from autometa.kb._progress import ProgressCallback, ProgressEvent, check_progress
 from autometa.kb._schema import DATASET_COLUMNS, RUN_COLUMNS
 from autometa.kb._settings import BuildSettings, chunks
 from autometa.kb._workdir import PLAN_VERSION, _clean_record, _WorkDir
@@ -210,7 +213,7 @@ def build_knowledge_base(
     time_limit: float | None = None,
     seed: int = 0,
     learners: Sequence[str] | None = None,
-    progress: bool = False,
+    progress: ProgressCallback | bool | None = None,
     chunk_size: int = 4,
     scheduler: str | None = None,
     log_file: str | Path | None = None,
@@ -248,14 +251,18 @@ def build_knowledge_base(
         Seed of the pool, the subsampling and the CV splits.
     learners : sequence of str, optional
         Learner names (default: every learner of the datasets' tasks).
-    progress : bool, default=False
-        Show a progress bar with ETA on stderr.
+    progress : callable, optional
+        Called as ``progress(event)`` with a :class:`~autometa.kb.ProgressEvent` (runs done
+        and in all) when the work is planned and after each finished chunk; the CLI draws a
+        bar from it. (``True``, which drew a bar, is deprecated and draws nothing.)
     chunk_size : int, default=4
         Configurations per parallel task.
     scheduler : str, optional
         Address of a Dask scheduler (``backend="dask"``).
     log_file : path, optional
-        Log file (default ``<out>.build/build.log``).
+        Deprecated: the build logs to the ``autometa.kb`` loggers and adds no handler; add a
+        :class:`logging.FileHandler` yourself (``autometa kb build`` writes
+        ``<out>.build/build.log``). Given, it is still written, with a FutureWarning.
     command : str, optional
         The command line, recorded in the manifest.
     save_every : float, default=60
@@ -296,7 +303,26 @@ def build_knowledge_base(
     except BaseException:
         workdir.close()
         raise
-    handler = logging.FileHandler(log_file or workdir.path / "build.log")
+    callback = check_progress(progress, "build_knowledge_base")
+    with contextlib.ExitStack() as stack:
+        stack.callback(workdir.close)
+        if log_file is not None:
+            stack.enter_context(_deprecated_log_file(Path(log_file)))
+        return _Build(specs, out, workdir, settings, configurations, command).run(
+            progress=callback, on_summary=on_summary
+        )
+
+
+@contextlib.contextmanager
+def _deprecated_log_file(path: Path) -> Iterator[None]:
+    """The old ``log_file`` parameter: an INFO file handler on the package logger."""
+    warnings.warn(
+        "The 'log_file' parameter of build_knowledge_base is deprecated and will be removed "
+        "in autometa 0.3: add a logging.FileHandler to the 'autometa' logger instead.",
+        FutureWarning,
+        stacklevel=4,
+    )
+    handler = logging.FileHandler(path)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.setLevel(logging.INFO)
     pkg_logger = logging.getLogger("autometa")
@@ -305,11 +331,8 @@ def build_knowledge_base(
     if pkg_logger.getEffectiveLevel() > logging.INFO:
         pkg_logger.setLevel(logging.INFO)
     try:
-        return _Build(specs, out, workdir, settings, configurations, command).run(
-            progress=progress, on_summary=on_summary
-        )
+        yield
     finally:
-        workdir.close()
         pkg_logger.removeHandler(handler)
         pkg_logger.setLevel(old_level)
         handler.close()
@@ -531,40 +554,36 @@ class _Build:
 
     # -- the loop ------------------------------------------------------------------------
     def run(
-        self, *, progress: bool, on_summary: Callable[[BuildSummary], None] | None
+        self,
+        *,
+        progress: ProgressCallback | None,
+        on_summary: Callable[[BuildSummary], None] | None,
     ) -> KnowledgeBase:
         self.check_plan()
         self.read_state()
         done_before = len(self.runs)
         work, total = self.work_list()
         last_save = time.monotonic()
-        bar = None
-        if progress:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(
-                total=total, initial=done_before, unit="run", file=sys.stderr, smoothing=0.05
-            )
-        try:
-            for result in self._results(work):
-                if isinstance(result, MetafeaturesResult):
-                    self.on_metafeatures(result)
-                    continue
-                fresh = self.on_runs(result)
-                if bar is not None and not result.skip:
-                    bar.update(len(fresh))
-                if self.dataset_complete(result.dataset_id):
-                    self.compact(result.dataset_id)
-                    logger.info("Finished %s.", result.dataset_id)
-                    if time.monotonic() - last_save >= self.settings.save_every:
-                        self.current_kb(final=False).save(self.out)
-                        last_save = time.monotonic()
-            for dataset_id in self.dataset_rows:
-                if self.dataset_complete(dataset_id):
-                    self.compact(dataset_id)
-        finally:
-            if bar is not None:
-                bar.close()
+        done = done_before
+        if progress is not None:
+            progress(ProgressEvent(done, total, "run"))
+        for result in self._results(work):
+            if isinstance(result, MetafeaturesResult):
+                self.on_metafeatures(result)
+                continue
+            fresh = self.on_runs(result)
+            if fresh and progress is not None:
+                done += len(fresh)
+                progress(ProgressEvent(done, total, "run", result.dataset_id))
+            if self.dataset_complete(result.dataset_id):
+                self.compact(result.dataset_id)
+                logger.info("Finished %s.", result.dataset_id)
+                if time.monotonic() - last_save >= self.settings.save_every:
+                    self.current_kb(final=False).save(self.out)
+                    last_save = time.monotonic()
+        for dataset_id in self.dataset_rows:
+            if self.dataset_complete(dataset_id):
+                self.compact(dataset_id)
         kb = self.current_kb(final=True)
         kb.save(self.out)
         summary = self.summary()
@@ -613,17 +632,19 @@ def refresh_metafeatures(
     *,
     n_jobs: int = 1,
     seed: int = 0,
-    progress: bool = False,
+    progress: ProgressCallback | bool | None = None,
 ) -> KnowledgeBase:
     """Recompute the meta-features of the datasets of a saved knowledge base and re-save it.
 
     Only datasets already in the knowledge base are recomputed; their specs come from
     ``datasets`` (matched by ``dataset_id``). The build's cache, when present, is updated too.
+    ``progress`` is called as in :func:`build_knowledge_base`, counting datasets.
     """
     from joblib import Parallel, delayed
 
     from autometa.kb._store import KnowledgeBase
 
+    callback = check_progress(progress, "refresh_metafeatures")
     kb_path = Path(kb_path)
     kb = KnowledgeBase.load(kb_path)
     specs = discover_datasets(datasets) if isinstance(datasets, str | Path) else list(datasets)
@@ -638,11 +659,8 @@ def refresh_metafeatures(
     workdir_path = kb_path.with_name(kb_path.name + ".build")
     workdir = _WorkDir(workdir_path) if workdir_path.exists() else None
     values: dict[str, dict[str, float | None]] = {}
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(chosen), unit="dataset", file=sys.stderr)
+    if callback is not None:
+        callback(ProgressEvent(0, len(chosen), "dataset"))
     for result in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
         delayed(metafeatures_task)(s, seed) for s in chosen
     ):
@@ -652,10 +670,8 @@ def refresh_metafeatures(
         values[dataset_id] = mf
         if workdir is not None:
             workdir.write_json("metafeatures", dataset_id, {"values": mf, "error": error})
-        if bar is not None:
-            bar.update(1)
-    if bar is not None:
-        bar.close()
+        if callback is not None:
+            callback(ProgressEvent(len(values), len(chosen), "dataset", dataset_id))
     old = kb.metafeatures
     new = _metafeatures_frame(values) if values else pd.DataFrame()
     kept = old.loc[[d for d in old.index if d not in values]] if len(old) else old
