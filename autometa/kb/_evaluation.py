@@ -223,7 +223,7 @@ class _TimeLimitedPipeline(Pipeline):
         use_alarm = time_limit is not None and _signals_usable()
         previous = None
         start = time.perf_counter()
-        if use_alarm:
+        if use_alarm and time_limit is not None:
             previous = signal.signal(signal.SIGALRM, _on_alarm)
             signal.setitimer(signal.ITIMER_REAL, float(time_limit))
         try:

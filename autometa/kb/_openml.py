@@ -344,11 +344,15 @@ def _import_task(
         f"getting task {tid}",
         **kw,
     )
-    type_id = int(getattr(task.task_type_id, "value", task.task_type_id))
+    type_id = int(getattr(task.task_type_id, "value", task.task_type_id))  # type: ignore[arg-type]
     task_kind = _TASK_TYPES.get(type_id)
     evals = _call(
-        lambda: openml.evaluations.list_evaluations(
-            function=measure, tasks=[tid], flows=flow_ids, size=None, output_format="dataframe"
+        lambda: openml.evaluations.list_evaluations(  # type: ignore[call-overload]
+            function=measure,
+            tasks=[tid],
+            flows=flow_ids,
+            size=None,
+            output_format="dataframe",
         ),
         f"listing the evaluations of task {tid}",
         **kw,
@@ -380,7 +384,7 @@ def _import_task(
 
     # 1. map flow names (no request), keep the runs that may map, up to max_runs
     flows: dict[str, tuple[Learner, FlowComponent] | Unmappable] = {}
-    candidates = []
+    candidates: list[tuple[Any, Learner, FlowComponent]] = []
     for row in evals.itertuples(index=False):
         name = str(row.flow_name)
         if name not in flows:
@@ -413,7 +417,7 @@ def _import_task(
         batch = setup_ids[start : start + _SETUP_BATCH]
         setups.update(
             _call(
-                lambda b=batch: openml.setups.list_setups(setup=b, output_format="object"),
+                lambda b=batch: openml.setups.list_setups(setup=b, output_format="object"),  # type: ignore[misc]
                 f"listing setups of task {tid}",
                 **kw,
             )
