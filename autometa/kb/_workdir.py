@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from autometa import _atomic
 from autometa._exceptions import KnowledgeBaseError
 
 __all__ = ["PLAN_KEYS", "PLAN_VERSION"]
@@ -59,12 +60,7 @@ def _safe_name(dataset_id: str) -> str:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    _atomic.write_text(path, text)
 
 
 def _json_default(value: Any) -> Any:
@@ -229,6 +225,4 @@ class _WorkDir:
 
     def write_runs(self, dataset_id: str, frame: pd.DataFrame) -> None:
         path = self._item("runs", dataset_id, ".parquet")
-        tmp = path.with_name(f".{path.name}.tmp")
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
+        _atomic.write_file(path, lambda tmp: frame.to_parquet(tmp, index=False))
