@@ -130,7 +130,7 @@ def _add_dataset_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _specs(args: argparse.Namespace) -> list:
-    from autometa.kb._datasets import discover_datasets
+    from autometa.kb import discover_datasets
 
     return discover_datasets(
         args.datasets,
@@ -202,7 +202,8 @@ def _log_file(path: Path) -> Iterator[None]:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from autometa.kb._runner import BuildSettings, _check_out, build_knowledge_base
+    from autometa.kb import BuildSettings, build_knowledge_base
+    from autometa.kb._runner import _check_out  # the same check, before the log file exists
 
     _quiet_console()
 
@@ -246,7 +247,7 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _refresh(args: argparse.Namespace) -> int:
-    from autometa.kb._runner import refresh_metafeatures
+    from autometa.kb import refresh_metafeatures
 
     with _Bar(not args.no_progress) as bar:
         kb = refresh_metafeatures(
