@@ -183,9 +183,9 @@ class _Bar:
 
 @contextlib.contextmanager
 def _log_file(path: Path) -> Iterator[None]:
-    """The build's INFO log in ``path``, for as long as the build runs."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path)
+    """The build's INFO log in ``path``, for as long as the build runs; the file is opened at
+    the first record (the build creates its work directory first, after its checks)."""
+    handler = logging.FileHandler(path, delay=True)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.setLevel(logging.INFO)
     pkg_logger = logging.getLogger("autometa")
@@ -203,7 +203,6 @@ def _log_file(path: Path) -> Iterator[None]:
 
 def _build(args: argparse.Namespace) -> int:
     from autometa.kb import BuildSettings, build_knowledge_base
-    from autometa.kb._runner import _check_out  # the same check, before the log file exists
 
     _quiet_console()
 
@@ -231,8 +230,9 @@ def _build(args: argparse.Namespace) -> int:
         save_every=args.save_every,
     )
     specs = _specs(args)
-    _check_out(args.out)
     log = args.log or args.out.with_name(args.out.name + ".build") / "build.log"
+    if args.log:
+        args.log.parent.mkdir(parents=True, exist_ok=True)
     with _log_file(log), _Bar(not args.no_progress) as bar:
         build_knowledge_base(
             specs,

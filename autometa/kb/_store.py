@@ -301,7 +301,7 @@ class KnowledgeBase:
         self._runs = upsert(self._runs, new, RUN_KEY)
         return self
 
-    # Deprecated shims. The lazy imports of ``autometa.optuna._history`` below are the one
+    # Deprecated shims. The lazy imports of ``autometa.optuna`` below are the one
     # allowed import against the data flow (kb -> optuna); they go with these methods.
     def add_study(self, study: Any, X: Any, y: Any, **kwargs: Any) -> KnowledgeBase:
         """Deprecated: use :func:`autometa.optuna.add_study` ``(kb, study, X, y, ...)``.
@@ -316,7 +316,7 @@ class KnowledgeBase:
             FutureWarning,
             stacklevel=2,
         )
-        from autometa.optuna._history import add_study  # the allowed exception (see above)
+        from autometa.optuna import add_study  # the allowed exception (see above)
 
         return add_study(self, study, X, y, **kwargs)
 
@@ -333,7 +333,7 @@ class KnowledgeBase:
             FutureWarning,
             stacklevel=2,
         )
-        from autometa.optuna._history import add_search  # the allowed exception (see above)
+        from autometa.optuna import add_search  # the allowed exception (see above)
 
         return add_search(self, search_cv, X, y, **kwargs)
 

@@ -50,6 +50,16 @@ class KnowledgeBaseSummary:
     saved: dict[str, Any] = field(default_factory=dict)
     manifest: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def build(self) -> dict[str, Any]:
+        """The build info: the manifest without the keys the store writes."""
+        return {k: v for k, v in self.manifest.items() if k not in RESERVED_KEYS}
+
+    @property
+    def size_text(self) -> str:
+        """``size_on_disk`` for people (``"1.2 MB"``), or ``""`` when unknown."""
+        return "" if self.size_on_disk is None else human_size(self.size_on_disk)
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serializable dict of every field."""
         return {
