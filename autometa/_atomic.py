@@ -46,6 +46,7 @@ __all__ = [
     "sha256_file",
     "stranded",
     "temp_dir_for",
+    "write_file",
     "write_text",
 ]
 
@@ -229,3 +230,20 @@ def read_json_header(
             f"'{path}' lacks {', '.join(repr(k) for k in missing)}: the file is damaged. {fix}"
         )
     return header
+
+
+def write_file(path: Path, write: Callable[[Path], None]) -> None:
+    """Replace the file ``path`` atomically with what ``write(tmp)`` writes (any format,
+    e.g. ``frame.to_parquet``): as :func:`write_text`, into ``.<name>.tmp-<random>`` beside
+    it, fsynced, then renamed over it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:12]}"
+    try:
+        write(tmp)
+        fsync_file(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)

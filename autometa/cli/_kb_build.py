@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import logging
 import shlex
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from autometa._exceptions import ParameterError
 
@@ -126,7 +130,7 @@ def _add_dataset_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _specs(args: argparse.Namespace) -> list:
-    from autometa.kb._datasets import discover_datasets
+    from autometa.kb import discover_datasets
 
     return discover_datasets(
         args.datasets,
@@ -145,8 +149,60 @@ def _quiet_console() -> None:
             handler.setLevel(root.level)
 
 
+class _Bar:
+    """A tqdm bar on stderr drawn from the library's progress events (created at the first)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: Any = None
+
+    def __call__(self, event: Any) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(
+                total=event.total,
+                initial=event.done,
+                unit=event.unit,
+                file=sys.stderr,
+                smoothing=0.05,
+            )
+            return
+        self.bar.total = event.total
+        self.bar.update(event.done - self.bar.n)
+
+    def __enter__(self) -> _Bar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+@contextlib.contextmanager
+def _log_file(path: Path) -> Iterator[None]:
+    """The build's INFO log in ``path``, for as long as the build runs; the file is opened at
+    the first record (the build creates its work directory first, after its checks)."""
+    handler = logging.FileHandler(path, delay=True)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.INFO)
+    pkg_logger = logging.getLogger("autometa")
+    old_level = pkg_logger.level
+    pkg_logger.addHandler(handler)
+    if pkg_logger.getEffectiveLevel() > logging.INFO:
+        pkg_logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        pkg_logger.removeHandler(handler)
+        pkg_logger.setLevel(old_level)
+        handler.close()
+
+
 def _build(args: argparse.Namespace) -> int:
-    from autometa.kb._runner import build_knowledge_base
+    from autometa.kb import BuildSettings, build_knowledge_base
 
     _quiet_console()
 
@@ -160,9 +216,7 @@ def _build(args: argparse.Namespace) -> int:
             f"The '--learners' option must be comma-separated learner names. "
             f"Got {args.learners!r} instead."
         )
-    build_knowledge_base(
-        _specs(args),
-        args.out,
+    settings = BuildSettings(  # validated before anything is written
         configs_per_learner=args.configs_per_learner,
         folds=args.folds,
         max_rows=args.max_rows if args.max_rows and args.max_rows > 0 else None,
@@ -170,24 +224,34 @@ def _build(args: argparse.Namespace) -> int:
         backend=backend,
         time_limit=args.time_limit,
         seed=args.seed,
-        learners=learners,
-        progress=not args.no_progress,
+        learners=tuple(learners) if learners is not None else None,
         chunk_size=args.chunk_size,
         scheduler=args.scheduler,
-        log_file=args.log,
-        command=shlex.join(["autometa", *sys.argv[1:]]),
         save_every=args.save_every,
-        on_summary=lambda summary: print(summary.format(), file=sys.stderr),
     )
+    specs = _specs(args)
+    log = args.log or args.out.with_name(args.out.name + ".build") / "build.log"
+    if args.log:
+        args.log.parent.mkdir(parents=True, exist_ok=True)
+    with _log_file(log), _Bar(not args.no_progress) as bar:
+        build_knowledge_base(
+            specs,
+            args.out,
+            **dataclasses.asdict(settings),
+            progress=bar,
+            command=shlex.join(["autometa", *sys.argv[1:]]),
+            on_summary=lambda summary: print(summary.format(), file=sys.stderr),
+        )
     print(f"wrote {args.out}")
     return 0
 
 
 def _refresh(args: argparse.Namespace) -> int:
-    from autometa.kb._runner import refresh_metafeatures
+    from autometa.kb import refresh_metafeatures
 
-    kb = refresh_metafeatures(
-        args.kb, _specs(args), n_jobs=args.n_jobs, seed=args.seed, progress=not args.no_progress
-    )
+    with _Bar(not args.no_progress) as bar:
+        kb = refresh_metafeatures(
+            args.kb, _specs(args), n_jobs=args.n_jobs, seed=args.seed, progress=bar
+        )
     print(f"refreshed {kb.metafeatures.shape[0]} datasets' meta-features in {args.kb}")
     return 0

@@ -105,14 +105,13 @@ def _pretty(value: Any, indent: int) -> list[str]:
 def format_summary(summary: Any) -> str:
     """What ``autometa kb info`` prints: aligned counts, then the build info, nested
     values indented and long lists shortened."""
-    from autometa.kb._store import _RESERVED_KEYS, _human_size
 
     def counts(d: dict[str, Any]) -> str:
         return ", ".join(f"{k} {v}" for k, v in d.items()) or "-"
 
     rows: list[tuple[str, str]] = []
     if summary.path is not None:
-        size = "" if summary.size_on_disk is None else f" ({_human_size(summary.size_on_disk)})"
+        size = "" if summary.size_on_disk is None else f" ({summary.size_text})"
         rows.append(("knowledge base", f"{summary.path}{size}"))
     if summary.saved:
         versions = ", ".join(
@@ -138,7 +137,7 @@ def format_summary(summary: Any) -> str:
         if label == "configurations" and learners:
             lw = max(len(k) for k in learners)
             lines += [f"  {k:<{lw}}  {v}" for k, v in learners.items()]
-    build = {k: v for k, v in summary.manifest.items() if k not in _RESERVED_KEYS}
+    build = summary.build
     if build:
         lines.append("build")
         lines += _pretty(build, 2)

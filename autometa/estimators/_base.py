@@ -22,6 +22,7 @@ from sklearn.utils.validation import (
 )
 
 from autometa._exceptions import DataError
+from autometa._metrics import METRICS
 from autometa._validation import check_features, check_target
 
 __all__ = ["MetaEstimatorMixin", "METRIC_SCORING"]
@@ -29,15 +30,7 @@ __all__ = ["MetaEstimatorMixin", "METRIC_SCORING"]
 logger = logging.getLogger(__name__)
 
 #: The scikit-learn scorer of each knowledge-base metric (the default ``scoring``).
-METRIC_SCORING = {
-    "accuracy": "accuracy",
-    "balanced_accuracy": "balanced_accuracy",
-    "roc_auc": "roc_auc_ovr",
-    "log_loss": "neg_log_loss",
-    "r2": "r2",
-    "rmse": "neg_root_mean_squared_error",
-    "mae": "neg_mean_absolute_error",
-}
+METRIC_SCORING = {m.name: m.scorer for m in METRICS.values()}
 
 
 def _estimator_has(attr: str) -> Callable[[Any], bool]:

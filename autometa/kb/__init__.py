@@ -14,7 +14,13 @@ from autometa.kb._datasets import DatasetSpec, discover_datasets, load_dataset
 from autometa.kb._import_runs import ImportResult, import_runs
 from autometa.kb._lcdb import LCDB_LEARNERS, LCDB_METRICS, import_lcdb, lcdb_curves, lcdb_fit_times
 from autometa.kb._openml import OPENML_MEASURES, import_openml
-from autometa.kb._runner import BuildSummary, build_knowledge_base, refresh_metafeatures
+from autometa.kb._progress import ProgressEvent
+from autometa.kb._runner import (
+    BuildSettings,
+    BuildSummary,
+    build_knowledge_base,
+    refresh_metafeatures,
+)
 from autometa.kb._schema import (
     DEFAULT_METRIC,
     FORMAT_NAME,
@@ -46,7 +52,9 @@ __all__ = [
     "RUN_STATUSES",
     "SCHEMA_VERSION",
     "TABLE_COLUMNS",
+    "BuildSettings",
     "BuildSummary",
+    "ProgressEvent",
     "DatasetSpec",
     "KnowledgeBase",
     "KnowledgeBaseSummary",

@@ -569,7 +569,7 @@ def import_lcdb(
         )
     rows = []
     for i, r in enumerate(runs.itertuples(index=False)):
-        learner = LCDB_LEARNERS[r.learner][0]
+        learner = LCDB_LEARNERS[r.learner][0]  # type: ignore[assignment]
         assert learner is not None
         config = configs[learner]
         prov = {

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from autometa._exceptions import OpenMLUnavailableError, ParameterError
+from autometa._metrics import openml_measures
 from autometa.kb._flows import (
     FlowComponent,
     ParameterSetting,
@@ -45,14 +46,8 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-#: OpenML evaluation measures -> (our metric, the task it applies to).
-OPENML_MEASURES: dict[str, tuple[str, str]] = {
-    "predictive_accuracy": ("accuracy", "classification"),
-    "area_under_roc_curve": ("roc_auc", "classification"),
-    "unweighted_recall": ("balanced_accuracy", "classification"),  # mean recall per class
-    "root_mean_squared_error": ("rmse", "regression"),
-    "mean_absolute_error": ("mae", "regression"),
-}
+#: OpenML evaluation measures -> (our metric, the task it applies to); from the metric table.
+OPENML_MEASURES: dict[str, tuple[str, str]] = openml_measures()
 
 _TASK_TYPES = {1: "classification", 2: "regression"}  # openml.tasks.TaskType values
 _SETUP_BATCH = 100  # setup ids per request (URL length)
@@ -349,11 +344,15 @@ def _import_task(
         f"getting task {tid}",
         **kw,
     )
-    type_id = int(getattr(task.task_type_id, "value", task.task_type_id))
+    type_id = int(getattr(task.task_type_id, "value", task.task_type_id))  # type: ignore[arg-type]
     task_kind = _TASK_TYPES.get(type_id)
     evals = _call(
-        lambda: openml.evaluations.list_evaluations(
-            function=measure, tasks=[tid], flows=flow_ids, size=None, output_format="dataframe"
+        lambda: openml.evaluations.list_evaluations(  # type: ignore[call-overload]
+            function=measure,
+            tasks=[tid],
+            flows=flow_ids,
+            size=None,
+            output_format="dataframe",
         ),
         f"listing the evaluations of task {tid}",
         **kw,
@@ -385,7 +384,7 @@ def _import_task(
 
     # 1. map flow names (no request), keep the runs that may map, up to max_runs
     flows: dict[str, tuple[Learner, FlowComponent] | Unmappable] = {}
-    candidates = []
+    candidates: list[tuple[Any, Learner, FlowComponent]] = []
     for row in evals.itertuples(index=False):
         name = str(row.flow_name)
         if name not in flows:
@@ -418,7 +417,7 @@ def _import_task(
         batch = setup_ids[start : start + _SETUP_BATCH]
         setups.update(
             _call(
-                lambda b=batch: openml.setups.list_setups(setup=b, output_format="object"),
+                lambda b=batch: openml.setups.list_setups(setup=b, output_format="object"),  # type: ignore[misc]
                 f"listing setups of task {tid}",
                 **kw,
             )

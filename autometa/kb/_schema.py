@@ -19,9 +19,9 @@ A knowledge base holds four tables, each a DataFrame:
     ``search``, ``import``).
 
 ``runs`` (one row per evaluation of a configuration on a dataset by one source)
-    ``dataset_id``, ``config_id`` (str), the metrics of :data:`METRICS` (float, NaN where not
-    applicable: probability metrics for learners without probabilities, classification metrics
-    on regression), ``fit_time`` and ``predict_time`` (float, mean seconds per fold),
+    ``dataset_id``, ``config_id`` (str), the metrics of :data:`METRICS` (float, see
+    :mod:`autometa._metrics`; NaN where not applicable: probability metrics for learners
+    without probabilities, classification metrics on regression), ``fit_time`` and ``predict_time`` (float, mean seconds per fold),
     ``n_folds`` (int), ``n_rows_used`` (Int64, nullable: the rows of data the run was
     measured on, before its cross-validation split; a subsample of the dataset or all of it),
     ``n_train_rows`` (Int64, nullable: the mean number of rows each fit was trained on),
@@ -37,7 +37,7 @@ knowledge bases are read and upgraded on load.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from autometa._metrics import DEFAULT_METRIC, METRICS, Metric, metrics_for
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -56,38 +56,6 @@ __all__ = [
 FORMAT_NAME = "autometa-knowledge-base"
 SCHEMA_VERSION = 2
 
-
-@dataclass(frozen=True)
-class Metric:
-    """A metric stored for every run. ``greater_is_better`` orients normalization."""
-
-    name: str
-    task: str
-    greater_is_better: bool
-    needs_proba: bool = False
-    description: str = ""
-
-
-METRICS: dict[str, Metric] = {
-    m.name: m
-    for m in (
-        Metric("accuracy", "classification", True, description="share of correct predictions"),
-        Metric("balanced_accuracy", "classification", True, description="mean recall per class"),
-        Metric(
-            "roc_auc",
-            "classification",
-            True,
-            needs_proba=True,
-            description="area under the ROC curve (one-vs-rest, macro, for multiclass)",
-        ),
-        Metric("log_loss", "classification", False, needs_proba=True, description="cross-entropy"),
-        Metric("r2", "regression", True, description="coefficient of determination"),
-        Metric("rmse", "regression", False, description="root mean squared error"),
-        Metric("mae", "regression", False, description="mean absolute error"),
-    )
-}
-
-DEFAULT_METRIC = {"classification": "balanced_accuracy", "regression": "r2"}
 
 DATASET_COLUMNS = (
     "dataset_id",
@@ -123,11 +91,6 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
 # A run is identified by these; adding a run with the same key replaces the old one.
 RUN_KEY = ("dataset_id", "config_id", "source", "n_rows_used")
 RUN_STATUSES = ("ok", "failed", "timeout")
-
-
-def metrics_for(task: str) -> list[str]:
-    """Names of the metrics stored for ``task``."""
-    return [m.name for m in METRICS.values() if m.task == task]
 
 
 # The dtype of every column ("str" is pandas' string dtype). Loading and the constructor cast

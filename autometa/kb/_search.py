@@ -34,17 +34,10 @@ import pandas as pd
 
 from autometa._exceptions import DataError
 from autometa.kb._datasets import DatasetSpec, discover_datasets
-from autometa.kb._runner import (
-    PROTOCOL_VERSION,
-    _clean_record,
-    _evaluate,
-    _first_line,
-    _prepared,
-    _resolve_task,
-    _runs_frame,
-    _WorkDir,
-)
+from autometa.kb._evaluation import PROTOCOL_VERSION, _evaluate, _first_line, _prepared
+from autometa.kb._runner import _resolve_task, _runs_frame
 from autometa.kb._schema import DEFAULT_METRIC, METRICS
+from autometa.kb._workdir import _clean_record, _WorkDir
 from autometa.learners import Configuration, get_learner, learners_for
 
 __all__ = ["SearchResult", "load_searches", "search_configurations"]

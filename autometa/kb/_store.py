@@ -1,13 +1,8 @@
-"""The knowledge base: four tables in memory, a directory of parquet files on disk.
+"""The :class:`KnowledgeBase`: four validated tables in memory, saved as a directory.
 
-On disk a knowledge base is a directory::
-
-    my_kb/
-        manifest.json           format name, schema version, file checksums, build info
-        datasets.parquet
-        configurations.parquet
-        runs.parquet
-        metafeatures.parquet    the wide meta-feature table, ``dataset_id`` as a column
+The parts it is made of: the table schemas (:mod:`autometa.kb._schema`), their validation
+(:mod:`autometa.kb._tables`), the files on disk (:mod:`autometa.kb._disk`), the summary
+(:mod:`autometa.kb._summary`) and per-dataset normalization (:mod:`autometa.kb._normalize`).
 
 :meth:`KnowledgeBase.save` writes into a temporary directory beside the target and renames
 it into place, so an interrupted save leaves the previous knowledge base intact.
@@ -17,14 +12,11 @@ present with the checksum the manifest records, and the columns and dtypes of ea
 
 from __future__ import annotations
 
-import datetime as _dt
-import hashlib
 import json
 import logging
 import os
-import shutil
+import warnings
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,495 +25,39 @@ import pandas as pd
 
 from autometa import _atomic
 from autometa._exceptions import KnowledgeBaseError, ParameterError
+from autometa.kb._disk import (
+    MANIFEST_FILE,
+    RESERVED_KEYS,
+    TABLE_FILES,
+    dir_size,
+    is_knowledge_base_dir,
+    read_tables,
+    write_tables,
+)
+from autometa.kb._normalize import normalize_rows
 from autometa.kb._schema import (
-    COLUMN_DEFAULTS,
-    COLUMN_DTYPES,
     DEFAULT_METRIC,
-    FORMAT_NAME,
     METRICS,
     RUN_KEY,
     RUN_STATUSES,
-    SCHEMA_VERSION,
     TABLE_COLUMNS,
     TABLE_KEYS,
+)
+from autometa.kb._summary import KnowledgeBaseSummary
+from autometa.kb._tables import (
+    check_consistency,
+    check_metafeatures,
+    check_table,
+    empty_metafeatures,
+    empty_table,
+    show,
+    upsert,
+    upsert_metafeatures,
 )
 
 __all__ = ["KnowledgeBase", "KnowledgeBaseSummary"]
 
 logger = logging.getLogger(__name__)
-
-MANIFEST_FILE = "manifest.json"
-TABLE_FILES = {
-    "datasets": "datasets.parquet",
-    "configurations": "configurations.parquet",
-    "runs": "runs.parquet",
-    "metafeatures": "metafeatures.parquet",
-}
-# Keys of manifest.json written by the store; the build info (``kb.manifest``) holds the rest.
-_RESERVED_KEYS = ("format", "schema_version", "saved_with", "saved_at", "files")
-
-
-def _upgrade_v1(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Schema 1 -> 2: runs gain ``n_rows_used`` and ``n_train_rows``; retired values renamed.
-
-    ``n_rows_used`` comes from the run's provenance (the runner recorded it when it
-    subsampled), else the dataset's ``n_rows``; ``n_train_rows`` is its share of a K-fold
-    training split. Configurations holding a retired hyperparameter value (``friedman_mse``)
-    get the canonical value and its config id; runs follow them, and where two old
-    configurations become one the first run of each key is kept (the values were equivalent).
-    """
-    from autometa.learners import Configuration
-
-    runs = tables["runs"].copy()
-    rows = tables["datasets"].set_index("dataset_id")["n_rows"]
-
-    def used(provenance: Any) -> Any:
-        try:
-            value = json.loads(provenance).get("n_rows_used")
-        except (TypeError, ValueError, AttributeError):
-            value = None
-        return value
-
-    n_used = pd.Series([used(p) for p in runs["provenance"]], index=runs.index, dtype="Float64")
-    n_used = n_used.fillna(runs["dataset_id"].map(rows).astype("Float64"))
-    folds = runs["n_folds"].astype("Float64")
-    train = (n_used * (folds - 1) / folds).where(folds >= 2)
-    runs["n_rows_used"] = n_used.round().astype("Int64")
-    runs["n_train_rows"] = train.round().astype("Int64")
-
-    configs = tables["configurations"].copy()
-    renamed: dict[str, str] = {}
-    for i, row in configs.iterrows():
-        try:
-            canonical = Configuration.from_json(row["learner"], row["params"])
-        except Exception:  # an unknown learner or value: left as it is
-            continue
-        if canonical.config_id != row["config_id"]:
-            renamed[row["config_id"]] = canonical.config_id
-            configs.loc[i, ["config_id", "params"]] = [canonical.config_id, canonical.params_json]
-    if renamed:
-        configs = configs.drop_duplicates("config_id", keep="first")
-        runs["config_id"] = runs["config_id"].replace(renamed)
-        runs = runs.drop_duplicates(list(RUN_KEY), keep="first")
-    return {**tables, "configurations": configs, "runs": runs.reset_index(drop=True)}
-
-
-# Migrations of older schema versions: ``{version: function(tables) -> tables of version+1}``.
-_MIGRATIONS: dict[int, Any] = {1: _upgrade_v1}
-_OLDEST_READABLE = min([SCHEMA_VERSION, *_MIGRATIONS])
-
-
-def _show(ids: Iterable[Any], limit: int = 5) -> str:
-    ids = [str(i) for i in ids]
-    shown = ", ".join(repr(i) for i in ids[:limit])
-    return shown + (f", ... ({len(ids)} in all)" if len(ids) > limit else "")
-
-
-# -------------------------------------------------------------------------------------------
-# table validation
-def _empty_table(table: str) -> pd.DataFrame:
-    return pd.DataFrame(
-        {c: pd.Series([], dtype=COLUMN_DTYPES[table][c]) for c in TABLE_COLUMNS[table]}
-    )
-
-
-def _empty_metafeatures() -> pd.DataFrame:
-    return pd.DataFrame(
-        index=pd.Index([], dtype="str", name="dataset_id"),
-        columns=pd.Index([], dtype="str"),
-        dtype="float64",
-    )
-
-
-def _check_table(frame: Any, table: str, where: str) -> pd.DataFrame:
-    """``frame`` with exactly the columns of ``table``, in order, cast to their dtypes.
-
-    ``where`` names the origin of the frame in error messages (a file, or an argument).
-    """
-    if not isinstance(frame, pd.DataFrame):
-        raise KnowledgeBaseError(
-            f"The {table} table ({where}) must be a pandas DataFrame. "
-            f"Got {type(frame).__name__} instead."
-        )
-    columns = TABLE_COLUMNS[table]
-    defaults = COLUMN_DEFAULTS[table]
-    unknown = [c for c in frame.columns if c not in columns]
-    if unknown:
-        raise KnowledgeBaseError(
-            f"The {table} table ({where}) has unknown column(s) {_show(unknown)}. "
-            f"The allowed columns are: {', '.join(columns)}. Rename or drop the others."
-        )
-    missing = [c for c in columns if c not in frame.columns and c not in defaults]
-    if missing:
-        raise KnowledgeBaseError(
-            f"The {table} table ({where}) lacks the column(s) {_show(missing)} of schema "
-            f"version {SCHEMA_VERSION}. Its columns must be: {', '.join(columns)}."
-        )
-    out = {}
-    n = len(frame)
-    for col in columns:
-        dtype = COLUMN_DTYPES[table][col]
-        if col in frame.columns:
-            values = frame[col].reset_index(drop=True)
-        else:
-            default = defaults[col]
-            values = pd.Series([default] * n, dtype=dtype if default is not None else "Int64")
-        if dtype == "str" and values.isna().any():
-            if col in TABLE_KEYS[table] or col not in defaults:
-                raise KnowledgeBaseError(
-                    f"The column '{col}' of the {table} table ({where}) has missing values in "
-                    f"{int(values.isna().sum())} row(s). Fill them: '{col}' is required."
-                )
-            values = values.fillna(defaults[col])
-        try:
-            if dtype == "str" and values.dtype != "str":
-                if not (values.map(lambda v: isinstance(v, str)).all()):
-                    raise TypeError("not all values are strings")
-            if dtype in ("int64", "Int64") and pd.api.types.is_float_dtype(values):
-                finite = values.dropna()
-                if not (finite == finite.round()).all():
-                    raise ValueError("some values are not whole numbers")
-            out[col] = values.astype(dtype)
-        except (TypeError, ValueError) as exc:
-            raise KnowledgeBaseError(
-                f"The column '{col}' of the {table} table ({where}) must hold {dtype} values. "
-                f"Got dtype {values.dtype} that cannot be cast ({str(exc).splitlines()[0]}). "
-                "Fix the values of that column."
-            ) from None
-    result = pd.DataFrame(out, index=pd.RangeIndex(n))
-    keys = list(TABLE_KEYS[table])
-    dup = result.duplicated(keys, keep=False)
-    if dup.any():
-        shown = _show(result.loc[dup, keys].drop_duplicates().astype(str).agg("|".join, axis=1))
-        raise KnowledgeBaseError(
-            f"The {table} table ({where}) has several rows with the same key "
-            f"({', '.join(keys)}): {shown}. Keep one row per key."
-        )
-    if "task" in result.columns:
-        from autometa.learners import TASKS
-
-        bad = sorted(set(result["task"]) - set(TASKS))
-        if bad:
-            raise KnowledgeBaseError(
-                f"The 'task' column of the {table} table ({where}) must hold one of "
-                f"{list(TASKS)}. Got {_show(bad)} instead."
-            )
-    if table == "runs":
-        bad = sorted(set(result["status"]) - set(RUN_STATUSES))
-        if bad:
-            raise KnowledgeBaseError(
-                f"The 'status' column of the runs table ({where}) must hold one of "
-                f"{list(RUN_STATUSES)}. Got {_show(bad)} instead."
-            )
-    return result
-
-
-def _check_metafeatures(frame: Any, where: str) -> pd.DataFrame:
-    if frame is None:
-        return _empty_metafeatures()
-    if not isinstance(frame, pd.DataFrame):
-        raise KnowledgeBaseError(
-            f"The meta-features ({where}) must be a pandas DataFrame indexed by dataset_id. "
-            f"Got {type(frame).__name__} instead."
-        )
-    if frame.index.has_duplicates:
-        raise KnowledgeBaseError(
-            f"The meta-features ({where}) have several rows for the dataset(s) "
-            f"{_show(frame.index[frame.index.duplicated()].unique())}. Keep one row per dataset."
-        )
-    if frame.index.hasnans:
-        raise KnowledgeBaseError(
-            f"The meta-features ({where}) have rows without a dataset_id. "
-            "Index the frame by dataset_id."
-        )
-    bad_names = [c for c in frame.columns if not isinstance(c, str)]
-    if bad_names:
-        raise KnowledgeBaseError(
-            f"The meta-feature names ({where}) must be strings. Got {_show(bad_names)} instead."
-        )
-    try:
-        out = frame.astype("float64")
-    except (TypeError, ValueError):
-        bad = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
-        raise KnowledgeBaseError(
-            f"The meta-features ({where}) must be numeric. The column(s) {_show(bad)} "
-            "cannot be cast to float; convert them or drop them."
-        ) from None
-    out.index = pd.Index(frame.index.astype("str"), name="dataset_id")
-    out.columns = pd.Index(list(frame.columns), dtype="str")
-    return out
-
-
-def _check_consistency(
-    datasets: pd.DataFrame,
-    configurations: pd.DataFrame,
-    runs: pd.DataFrame,
-    metafeatures: pd.DataFrame,
-    where: str,
-) -> None:
-    """Runs reference known datasets and configurations of the same task."""
-    missing = sorted(set(runs["dataset_id"]) - set(datasets["dataset_id"]))
-    if missing:
-        raise KnowledgeBaseError(
-            f"Runs ({where}) refer to dataset(s) {_show(missing)} that are not in the "
-            "knowledge base. Add them first with add_datasets()."
-        )
-    missing = sorted(set(runs["config_id"]) - set(configurations["config_id"]))
-    if missing:
-        raise KnowledgeBaseError(
-            f"Runs ({where}) refer to configuration(s) {_show(missing)} that are not in the "
-            "knowledge base. Add them first with add_configurations()."
-        )
-    missing = sorted(set(metafeatures.index) - set(datasets["dataset_id"]))
-    if missing:
-        raise KnowledgeBaseError(
-            f"Meta-features ({where}) are given for dataset(s) {_show(missing)} that are not "
-            "in the knowledge base. Add the datasets too."
-        )
-    if len(runs):
-        d_task = datasets.set_index("dataset_id")["task"]
-        c_task = configurations.set_index("config_id")["task"]
-        mismatch = (
-            runs["dataset_id"].map(d_task).to_numpy() != runs["config_id"].map(c_task).to_numpy()
-        )
-        if mismatch.any():
-            row = runs.loc[mismatch].iloc[0]
-            raise KnowledgeBaseError(
-                f"Runs ({where}) pair datasets and configurations of different tasks, e.g. "
-                f"'{row['config_id']}' ({c_task[row['config_id']]}) on '{row['dataset_id']}' "
-                f"({d_task[row['dataset_id']]}), in {int(mismatch.sum())} run(s). "
-                "A configuration can only run on a dataset of its task."
-            )
-
-
-def _upsert(old: pd.DataFrame, new: pd.DataFrame, keys: Iterable[str]) -> pd.DataFrame:
-    """Rows of ``old`` whose key is not in ``new``, then the rows of ``new``."""
-    keys = list(keys)
-    if len(old) == 0:
-        return new.reset_index(drop=True)
-    if len(new) == 0:
-        return old.reset_index(drop=True)
-    clash = pd.MultiIndex.from_frame(old[keys]).isin(pd.MultiIndex.from_frame(new[keys]))
-    return pd.concat([old.loc[~clash], new], ignore_index=True)
-
-
-def _upsert_metafeatures(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
-    """Rows of ``new`` replace those of ``old``; the columns are the union of both."""
-    if new.shape[0] == 0 and new.shape[1] == 0:
-        return old
-    kept = old.loc[~old.index.isin(new.index)]
-    if kept.shape[0] == 0 and kept.shape[1] == 0:
-        return new
-    out = pd.concat([kept, new], axis=0, sort=False).astype("float64")
-    out.index.name = "dataset_id"
-    return out
-
-
-# -------------------------------------------------------------------------------------------
-# summary
-@dataclass(frozen=True)
-class KnowledgeBaseSummary:
-    """Counts describing a knowledge base; ``str()`` is what ``autometa kb info`` prints.
-
-    Attributes
-    ----------
-    n_datasets, n_configurations, n_runs, n_metafeatures : int
-    datasets_per_task, datasets_per_source : dict of str to int
-    configurations_per_learner : dict of str to int
-    runs_per_status, runs_per_source : dict of str to int
-    density : dict of str to float
-        Per task, the share of (dataset, configuration) cells of that task with at least one
-        ``ok`` run: 1.0 is a dense knowledge base.
-    path : str or None
-        Where the knowledge base was loaded from.
-    size_on_disk : int or None
-        Bytes of its files, when loaded from disk.
-    saved : dict
-        When loaded from disk: ``saved_at`` (ISO date) and ``saved_with`` (versions).
-    manifest : dict
-        The build info (command, versions, dates, time taken, ...).
-    """
-
-    n_datasets: int
-    n_configurations: int
-    n_runs: int
-    n_metafeatures: int
-    datasets_per_task: dict[str, int]
-    datasets_per_source: dict[str, int]
-    configurations_per_learner: dict[str, int]
-    runs_per_status: dict[str, int]
-    runs_per_source: dict[str, int]
-    density: dict[str, float]
-    path: str | None = None
-    size_on_disk: int | None = None
-    saved: dict[str, Any] = field(default_factory=dict)
-    manifest: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-serializable dict of every field."""
-        return {
-            "n_datasets": self.n_datasets,
-            "n_configurations": self.n_configurations,
-            "n_runs": self.n_runs,
-            "n_metafeatures": self.n_metafeatures,
-            "datasets_per_task": dict(self.datasets_per_task),
-            "datasets_per_source": dict(self.datasets_per_source),
-            "configurations_per_learner": dict(self.configurations_per_learner),
-            "runs_per_status": dict(self.runs_per_status),
-            "runs_per_source": dict(self.runs_per_source),
-            "density": dict(self.density),
-            "path": self.path,
-            "size_on_disk": self.size_on_disk,
-            "saved": dict(self.saved),
-            "manifest": dict(self.manifest),
-        }
-
-    def __str__(self) -> str:
-        def counts(d: Mapping[str, Any]) -> str:
-            return ", ".join(f"{k} {v}" for k, v in d.items()) or "-"
-
-        lines = []
-        if self.path is not None:
-            size = "" if self.size_on_disk is None else f" ({_human_size(self.size_on_disk)})"
-            lines.append(f"knowledge base   {self.path}{size}")
-        if self.saved:
-            versions = ", ".join(
-                f"{k} {v}" for k, v in dict(self.saved.get("saved_with") or {}).items()
-            )
-            lines.append(f"saved            {self.saved.get('saved_at', '?')} ({versions})")
-        lines += [
-            f"datasets         {self.n_datasets}: {counts(self.datasets_per_task)}",
-            f"  by source      {counts(self.datasets_per_source)}",
-            f"configurations   {self.n_configurations}",
-        ]
-        lines += [f"  {k:<28} {v}" for k, v in self.configurations_per_learner.items()]
-        lines += [
-            f"runs             {self.n_runs}: {counts(self.runs_per_status)}",
-            f"  by source      {counts(self.runs_per_source)}",
-            "density          "
-            + (", ".join(f"{k} {v:.1%}" for k, v in self.density.items()) or "-"),
-            f"meta-features    {self.n_metafeatures}",
-        ]
-        build = {k: v for k, v in self.manifest.items() if k not in _RESERVED_KEYS}
-        if build:
-            lines.append("build")
-            for key, value in build.items():
-                text = value if isinstance(value, str) else json.dumps(value, default=str)
-                lines.append(f"  {key:<14} {text}")
-        return "\n".join(lines)
-
-
-def _human_size(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"  # pragma: no cover
-
-
-# -------------------------------------------------------------------------------------------
-# disk helpers
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _write_table(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_parquet(path, index=False)
-
-
-def _is_knowledge_base_dir(path: Path) -> bool:
-    try:
-        manifest = json.loads((path / MANIFEST_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(manifest, dict) and manifest.get("format") == FORMAT_NAME
-
-
-def _is_complete_kb(path: Path) -> bool:
-    """Whether ``path`` holds a readable manifest and every file with its checksum."""
-    try:
-        manifest = _read_manifest(path)
-        return all(
-            _sha256(path / TABLE_FILES[t]) == manifest["files"][t]["sha256"] for t in TABLE_FILES
-        )
-    except (KnowledgeBaseError, OSError):
-        return False
-
-
-def _read_manifest(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        copies = _atomic.stranded(path)
-        if copies:
-            raise KnowledgeBaseError(
-                f"No knowledge base at '{path}': the path does not exist, but an interrupted "
-                f"save left {len(copies)} copy(ies) beside it that could not be recovered "
-                f"automatically: {', '.join(str(c) for c in copies)}. Check them and rename "
-                "a complete one (with manifest.json) to the path."
-            )
-        raise KnowledgeBaseError(
-            f"No knowledge base at '{path}': the path does not exist. "
-            "Check the path, or build one with 'autometa kb build'."
-        )
-    if not path.is_dir():
-        hint = f" Give its directory '{path.parent}' instead." if path.name == MANIFEST_FILE else ""
-        raise KnowledgeBaseError(
-            f"'{path}' is a file, not a knowledge base: a knowledge base is a directory "
-            f"holding {MANIFEST_FILE} and parquet files.{hint}"
-        )
-    manifest_path = path / MANIFEST_FILE
-    if not manifest_path.is_file():
-        raise KnowledgeBaseError(
-            f"'{path}' is not a knowledge base: it holds no {MANIFEST_FILE}. Give the "
-            "directory written by KnowledgeBase.save() or 'autometa kb build'."
-        )
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise KnowledgeBaseError(
-            f"'{manifest_path}' is not valid JSON ({exc}). The knowledge base is damaged: "
-            "restore it or rebuild it."
-        ) from None
-    fmt = manifest.get("format") if isinstance(manifest, dict) else None
-    if fmt != FORMAT_NAME:
-        raise KnowledgeBaseError(
-            f"'{manifest_path}' is not an autometa knowledge-base manifest: its format is "
-            f"{fmt!r}, expected '{FORMAT_NAME}'. Give the directory of a knowledge base "
-            "written by autometa."
-        )
-    version = manifest.get("schema_version")
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise KnowledgeBaseError(
-            f"'{manifest_path}' has no valid schema_version (got {version!r}, expected an "
-            "int). The knowledge base is damaged: restore it or rebuild it."
-        )
-    if version > SCHEMA_VERSION:
-        saved_with = manifest.get("saved_with", {}).get("autometa", "a newer version")
-        raise KnowledgeBaseError(
-            f"The knowledge base at '{path}' has schema version {version} (written by "
-            f"autometa {saved_with}); this autometa reads schema versions up to "
-            f"{SCHEMA_VERSION}. Upgrade autometa: pip install --upgrade autometa."
-        )
-    if version < _OLDEST_READABLE:
-        raise KnowledgeBaseError(
-            f"The knowledge base at '{path}' has schema version {version}, older than any "
-            f"this autometa can read ({_OLDEST_READABLE} to {SCHEMA_VERSION}). Rebuild it "
-            "with 'autometa kb build', or load it with the autometa version that wrote it."
-        )
-    files = manifest.get("files")
-    if not isinstance(files, dict) or any(
-        not isinstance(files.get(t), dict) or "sha256" not in files[t] for t in TABLE_FILES
-    ):
-        raise KnowledgeBaseError(
-            f"'{manifest_path}' must list the files {', '.join(TABLE_FILES.values())} with "
-            "their sha256 under 'files'. The manifest is damaged: restore or rebuild the "
-            "knowledge base."
-        )
-    return manifest
 
 
 # -------------------------------------------------------------------------------------------
@@ -564,18 +100,18 @@ class KnowledgeBase:
     ) -> None:
         where = "given to KnowledgeBase()"
         self._datasets = (
-            _empty_table("datasets")
+            empty_table("datasets")
             if datasets is None
-            else _check_table(datasets, "datasets", where)
+            else check_table(datasets, "datasets", where)
         )
         self._configurations = (
-            _empty_table("configurations")
+            empty_table("configurations")
             if configurations is None
-            else _check_table(configurations, "configurations", where)
+            else check_table(configurations, "configurations", where)
         )
-        self._runs = _empty_table("runs") if runs is None else _check_table(runs, "runs", where)
-        self._metafeatures = _check_metafeatures(metafeatures, where)
-        _check_consistency(
+        self._runs = empty_table("runs") if runs is None else check_table(runs, "runs", where)
+        self._metafeatures = check_metafeatures(metafeatures, where)
+        check_consistency(
             self._datasets, self._configurations, self._runs, self._metafeatures, where
         )
         self._manifest = self._check_manifest(manifest)
@@ -592,11 +128,11 @@ class KnowledgeBase:
                 f"The 'manifest' parameter of KnowledgeBase must be a dict or None. "
                 f"Got {type(manifest).__name__} instead."
             )
-        reserved = [k for k in manifest if k in _RESERVED_KEYS]
+        reserved = [k for k in manifest if k in RESERVED_KEYS]
         if reserved:
             raise KnowledgeBaseError(
-                f"The manifest may not set the key(s) {_show(reserved)}: the store writes "
-                f"them. Reserved keys are {list(_RESERVED_KEYS)}; put build info elsewhere."
+                f"The manifest may not set the key(s) {show(reserved)}: the store writes "
+                f"them. Reserved keys are {list(RESERVED_KEYS)}; put build info elsewhere."
             )
         try:
             return json.loads(json.dumps(dict(manifest)))
@@ -688,11 +224,11 @@ class KnowledgeBase:
         self
         """
         where = "given to add_datasets()"
-        new = _check_table(frame, "datasets", where)
-        mf = _check_metafeatures(metafeatures, where)
-        datasets = _upsert(self._datasets, new, TABLE_KEYS["datasets"])
-        mf_all = _upsert_metafeatures(self._metafeatures, mf)
-        _check_consistency(datasets, self._configurations, self._runs, mf_all, where)
+        new = check_table(frame, "datasets", where)
+        mf = check_metafeatures(metafeatures, where)
+        datasets = upsert(self._datasets, new, TABLE_KEYS["datasets"])
+        mf_all = upsert_metafeatures(self._metafeatures, mf)
+        check_consistency(datasets, self._configurations, self._runs, mf_all, where)
         self._datasets, self._metafeatures = datasets, mf_all
         return self
 
@@ -743,7 +279,7 @@ class KnowledgeBase:
                     }
                 )
             frame = pd.DataFrame(rows, columns=list(TABLE_COLUMNS["configurations"]))
-        new = _check_table(frame, "configurations", where)
+        new = check_table(frame, "configurations", where)
         new = new.loc[~new["config_id"].isin(self._configurations["config_id"])]
         if len(new):
             self._configurations = pd.concat([self._configurations, new], ignore_index=True)
@@ -760,20 +296,44 @@ class KnowledgeBase:
         self
         """
         where = "given to add_runs()"
-        new = _check_table(frame, "runs", where)
-        _check_consistency(self._datasets, self._configurations, new, _empty_metafeatures(), where)
-        self._runs = _upsert(self._runs, new, RUN_KEY)
+        new = check_table(frame, "runs", where)
+        check_consistency(self._datasets, self._configurations, new, empty_metafeatures(), where)
+        self._runs = upsert(self._runs, new, RUN_KEY)
         return self
 
+    # Deprecated shims. The lazy imports of ``autometa.optuna`` below are the one
+    # allowed import against the data flow (kb -> optuna); they go with these methods.
     def add_study(self, study: Any, X: Any, y: Any, **kwargs: Any) -> KnowledgeBase:
-        """A new knowledge base with an Optuna study's trials: see :func:`autometa.optuna.add_study`."""
-        from autometa.optuna._history import add_study
+        """Deprecated: use :func:`autometa.optuna.add_study` ``(kb, study, X, y, ...)``.
+
+        .. deprecated:: 0.2
+            Adding a study lives with the Optuna integration; this method will be removed
+            in autometa 0.3.
+        """
+        warnings.warn(
+            "KnowledgeBase.add_study is deprecated and will be removed in autometa 0.3. "
+            "Use autometa.optuna.add_study(kb, study, X, y, ...) instead.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        from autometa.optuna import add_study  # the allowed exception (see above)
 
         return add_study(self, study, X, y, **kwargs)
 
     def add_search(self, search_cv: Any, X: Any, y: Any, **kwargs: Any) -> KnowledgeBase:
-        """A new knowledge base with a fitted scikit-learn search: see :func:`autometa.optuna.add_search`."""
-        from autometa.optuna._history import add_search
+        """Deprecated: use :func:`autometa.optuna.add_search` ``(kb, search_cv, X, y, ...)``.
+
+        .. deprecated:: 0.2
+            Adding a search lives with the Optuna integration; this method will be removed
+            in autometa 0.3.
+        """
+        warnings.warn(
+            "KnowledgeBase.add_search is deprecated and will be removed in autometa 0.3. "
+            "Use autometa.optuna.add_search(kb, search_cv, X, y, ...) instead.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        from autometa.optuna import add_search  # the allowed exception (see above)
 
         return add_search(self, search_cv, X, y, **kwargs)
 
@@ -792,14 +352,14 @@ class KnowledgeBase:
                 f"The 'other' parameter of KnowledgeBase.merge must be a KnowledgeBase. "
                 f"Got {type(other).__name__} instead."
             )
-        datasets = _upsert(self._datasets, other._datasets, TABLE_KEYS["datasets"])
+        datasets = upsert(self._datasets, other._datasets, TABLE_KEYS["datasets"])
         other_new = other._configurations.loc[
             ~other._configurations["config_id"].isin(self._configurations["config_id"])
         ]
         configurations = pd.concat([self._configurations, other_new], ignore_index=True)
-        runs = _upsert(self._runs, other._runs, RUN_KEY)
-        mf = _upsert_metafeatures(self._metafeatures, other._metafeatures)
-        _check_consistency(datasets, configurations, runs, mf, "after merge()")
+        runs = upsert(self._runs, other._runs, RUN_KEY)
+        mf = upsert_metafeatures(self._metafeatures, other._metafeatures)
+        check_consistency(datasets, configurations, runs, mf, "after merge()")
         manifest = {"merged_from": [self._manifest, other._manifest]}
         return self._replace(
             datasets=datasets,
@@ -843,7 +403,7 @@ class KnowledgeBase:
             unknown = [i for i in ids if i not in set(datasets["dataset_id"])]
             if unknown:
                 raise KnowledgeBaseError(
-                    f"Unknown dataset(s) {_show(unknown)} given to subset(). Pass ids of "
+                    f"Unknown dataset(s) {show(unknown)} given to subset(). Pass ids of "
                     "kb.datasets['dataset_id']."
                 )
             datasets = datasets.loc[datasets["dataset_id"].isin(ids)]
@@ -972,7 +532,7 @@ class KnowledgeBase:
                 raise ParameterError(
                     "The 'status' parameter of KnowledgeBase.performance_matrix must be a "
                     f"status of {list(RUN_STATUSES)}, a list of them, or None. Got "
-                    f"{_show(bad)} instead."
+                    f"{show(bad)} instead."
                 )
             usable = runs.loc[runs["status"].isin(statuses)]
         matrix = self._pivot(usable, metric, task)
@@ -1020,16 +580,7 @@ class KnowledgeBase:
             )
         metric, task = self._resolve_metric(metric, task, "normalized_matrix")
         raw = self.performance_matrix(metric, task=task, sources=sources, n_rows=n_rows)
-        values = raw if METRICS[metric].greater_is_better else -raw
-        lo = values.min(axis=1)
-        hi = values.max(axis=1)
-        span = hi - lo
-        scaled = values.sub(lo, axis=0).div(span.where(span > 0), axis=0)
-        ties = (span == 0).to_numpy()
-        if ties.any():
-            scaled.loc[ties] = (
-                values.loc[ties].notna().astype("float64").where(values.loc[ties].notna())
-            )
+        scaled = normalize_rows(raw, METRICS[metric].greater_is_better)
         if fill_failed is not None:
             fill = 0.0 if fill_failed == "worst" else float(fill_failed)
             failed = self._failed_cells(self._task_runs(task, sources, n_rows), scaled)
@@ -1173,10 +724,8 @@ class KnowledgeBase:
         Path
             The directory written.
         """
-        from autometa import __version__
-
         target = Path(path)
-        foreign = _atomic.foreign_target(target, _is_knowledge_base_dir)
+        foreign = _atomic.foreign_target(target, is_knowledge_base_dir)
         if foreign == "file":
             raise KnowledgeBaseError(
                 f"Cannot save the knowledge base to '{target}': it is a file. "
@@ -1188,42 +737,15 @@ class KnowledgeBase:
                 "directory that is not a knowledge base, and saving would replace it. "
                 "Give a new or empty directory."
             )
-        tmp = _atomic.temp_dir_for(target)
-        try:
-            files: dict[str, dict[str, Any]] = {}
-            tables = {
-                "datasets": self._datasets,
-                "configurations": self._configurations,
-                "runs": self._runs,
-                "metafeatures": self._metafeatures.reset_index(),
-            }
-            for table, frame in tables.items():
-                file = tmp / TABLE_FILES[table]
-                _write_table(frame, file)
-                files[table] = {
-                    "path": TABLE_FILES[table],
-                    "sha256": _sha256(file),
-                    "rows": len(frame),
-                }
-            manifest = {
-                "format": FORMAT_NAME,
-                "schema_version": SCHEMA_VERSION,
-                "saved_with": {"autometa": __version__, "pandas": pd.__version__},
-                "saved_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-                "files": files,
-                **self._manifest,
-            }
-            with open(tmp / MANIFEST_FILE, "w", encoding="utf-8") as f:
-                json.dump(manifest, f, indent=2, sort_keys=False)
-                f.write("\n")
-                f.flush()
-                os.fsync(f.fileno())
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        _atomic.replace_dir(tmp, target)
+        tables = {
+            "datasets": self._datasets,
+            "configurations": self._configurations,
+            "runs": self._runs,
+            "metafeatures": self._metafeatures.reset_index(),
+        }
+        manifest = write_tables(tables, self._manifest, target)
         self._path = target
-        self._size_on_disk = _dir_size(target)
+        self._size_on_disk = dir_size(target)
         self._saved = {k: manifest[k] for k in ("saved_at", "saved_with")}
         logger.info("saved %r to %s", self, target)
         return target
@@ -1241,36 +763,7 @@ class KnowledgeBase:
             the problem and the fix.
         """
         path = Path(path)
-        _atomic.recover(path, _is_complete_kb, "knowledge base")
-        manifest = _read_manifest(path)
-        tables: dict[str, pd.DataFrame] = {}
-        for table, name in TABLE_FILES.items():
-            file = path / name
-            if not file.is_file():
-                raise KnowledgeBaseError(
-                    f"The knowledge base at '{path}' is incomplete: the file '{name}' listed "
-                    f"in {MANIFEST_FILE} is missing. Restore it, or rebuild the knowledge base."
-                )
-            expected = manifest["files"][table]["sha256"]
-            actual = _sha256(file)
-            if actual != expected:
-                raise KnowledgeBaseError(
-                    f"The file '{file}' is corrupted or was changed after saving: its sha256 "
-                    f"is {actual[:12]}..., {MANIFEST_FILE} records {str(expected)[:12]}.... "
-                    "Restore it, or rebuild the knowledge base."
-                )
-            try:
-                tables[table] = pd.read_parquet(file)
-            except Exception as exc:  # pyarrow errors of many kinds
-                first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-                raise KnowledgeBaseError(
-                    f"Cannot read '{file}' as parquet ({type(exc).__name__}: {first}). "
-                    "Restore it, or rebuild the knowledge base."
-                ) from None
-        version = manifest["schema_version"]
-        while version < SCHEMA_VERSION:
-            tables = _MIGRATIONS[version](tables)
-            version += 1
+        tables, manifest = read_tables(path)
         mf = tables["metafeatures"]
         if "dataset_id" not in mf.columns:
             raise KnowledgeBaseError(
@@ -1279,22 +772,22 @@ class KnowledgeBase:
             )
         mf = mf.set_index("dataset_id")
         kb = cls.__new__(cls)
-        kb._datasets = _check_table(
+        kb._datasets = check_table(
             tables["datasets"], "datasets", f"file '{path / TABLE_FILES['datasets']}'"
         )
-        kb._configurations = _check_table(
+        kb._configurations = check_table(
             tables["configurations"],
             "configurations",
             f"file '{path / TABLE_FILES['configurations']}'",
         )
-        kb._runs = _check_table(tables["runs"], "runs", f"file '{path / TABLE_FILES['runs']}'")
-        kb._metafeatures = _check_metafeatures(mf, f"file '{path / TABLE_FILES['metafeatures']}'")
-        _check_consistency(
+        kb._runs = check_table(tables["runs"], "runs", f"file '{path / TABLE_FILES['runs']}'")
+        kb._metafeatures = check_metafeatures(mf, f"file '{path / TABLE_FILES['metafeatures']}'")
+        check_consistency(
             kb._datasets, kb._configurations, kb._runs, kb._metafeatures, f"in '{path}'"
         )
-        kb._manifest = {k: v for k, v in manifest.items() if k not in _RESERVED_KEYS}
+        kb._manifest = {k: v for k, v in manifest.items() if k not in RESERVED_KEYS}
         kb._path = path
-        kb._size_on_disk = _dir_size(path)
+        kb._size_on_disk = dir_size(path)
         kb._saved = {k: manifest[k] for k in ("saved_at", "saved_with") if k in manifest}
         logger.info("loaded %r", kb)
         return kb
@@ -1319,7 +812,3 @@ class KnowledgeBase:
             )
         with resources.as_file(resource) as directory:
             return cls.load(directory)
-
-
-def _dir_size(path: Path) -> int:
-    return sum(f.stat().st_size for f in path.iterdir() if f.is_file())

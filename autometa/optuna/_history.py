@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from autometa._exceptions import ParameterError
-from autometa.kb import DEFAULT_METRIC, METRICS
+from autometa._metrics import DEFAULT_METRIC, METRICS
 from autometa.learners import Configuration, Learner, get_learner
 from autometa.optuna._common import resolve_metafeatures, resolve_task
 from autometa.optuna._space import LEARNER_PARAM, ParamNames, resolve_learners
@@ -33,14 +33,7 @@ logger = logging.getLogger(__name__)
 
 # scikit-learn scorer name -> (knowledge-base metric, sign to apply to the scorer's value)
 _SCORERS: dict[str, tuple[str, float]] = {
-    "accuracy": ("accuracy", 1.0),
-    "balanced_accuracy": ("balanced_accuracy", 1.0),
-    "roc_auc": ("roc_auc", 1.0),
-    "roc_auc_ovr": ("roc_auc", 1.0),
-    "neg_log_loss": ("log_loss", -1.0),
-    "r2": ("r2", 1.0),
-    "neg_root_mean_squared_error": ("rmse", -1.0),
-    "neg_mean_absolute_error": ("mae", -1.0),
+    scorer: (m.name, m.sign) for m in METRICS.values() for scorer in (*m.scorer_aliases, m.scorer)
 }
 
 

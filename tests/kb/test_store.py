@@ -16,7 +16,7 @@ from autometa.kb import (
     TABLE_COLUMNS,
     KnowledgeBase,
     KnowledgeBaseSummary,
-    _store,
+    _disk,
 )
 from autometa.kb._schema import COLUMN_DTYPES
 from autometa.learners import Configuration, get_learner
@@ -173,7 +173,7 @@ def test_save_is_atomic(kb_factory, tmp_path, monkeypatch):
             raise OSError("disk full")
         frame.to_parquet(path, index=False)
 
-    monkeypatch.setattr(_store, "_write_table", failing_write)
+    monkeypatch.setattr(_disk, "_write_table", failing_write)
     with pytest.raises(OSError, match="disk full"):
         kb_factory(n_datasets=4).save(tmp_path / "kb")
     assert len(calls) == 3
@@ -185,7 +185,7 @@ def test_failed_first_save_leaves_nothing(kb_factory, tmp_path, monkeypatch):
     def failing_write(frame, path):
         raise OSError("disk full")
 
-    monkeypatch.setattr(_store, "_write_table", failing_write)
+    monkeypatch.setattr(_disk, "_write_table", failing_write)
     with pytest.raises(OSError, match="disk full"):
         kb_factory().save(tmp_path / "kb")
     assert list(tmp_path.iterdir()) == []
@@ -265,7 +265,7 @@ def _rewrite(saved: Path, table: str, frame: pd.DataFrame) -> None:
     file = saved / f"{table}.parquet"
     frame.to_parquet(file, index=False)
     manifest = json.loads((saved / "manifest.json").read_text())
-    manifest["files"][table]["sha256"] = _store._sha256(file)
+    manifest["files"][table]["sha256"] = _disk.sha256(file)
     (saved / "manifest.json").write_text(json.dumps(manifest))
 
 
@@ -296,7 +296,7 @@ def test_load_error_damaged_parquet(saved):
 
 def _rewrite_checksum_only(saved: Path, table: str) -> None:
     manifest = json.loads((saved / "manifest.json").read_text())
-    manifest["files"][table]["sha256"] = _store._sha256(saved / f"{table}.parquet")
+    manifest["files"][table]["sha256"] = _disk.sha256(saved / f"{table}.parquet")
     (saved / "manifest.json").write_text(json.dumps(manifest))
 
 

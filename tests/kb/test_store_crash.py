@@ -57,7 +57,7 @@ CRASH_STEPS = [
 def _save_and_kill(step: str, path: Path, ids: list[str]) -> None:
     """In a forked child: save, and die at ``step`` without running any handler."""
     from autometa import _atomic
-    from autometa.kb import _store
+    from autometa.kb import _disk
 
     name, _, nth = step.partition(":")
     calls = {"n": 0}
@@ -72,7 +72,7 @@ def _save_and_kill(step: str, path: Path, ids: list[str]) -> None:
         return wrapped
 
     if name == "write_table":
-        _store._write_table = killer(_store._write_table)
+        _disk._write_table = killer(_disk._write_table)
     elif name == "fsync_file":
         _atomic.fsync_file = killer(_atomic.fsync_file)
     elif name == "replace":
