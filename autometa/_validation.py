@@ -160,6 +160,20 @@ def check_positive_int(value: Any, name: str, owner: str) -> int:
     return int(value)
 
 
+def check_nonnegative_float(value: Any, name: str, owner: str) -> float:
+    """``value`` as a float if it is a finite real number >= 0; else a ParameterError."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, np.integer, np.floating))
+        or not np.isfinite(value)
+        or value < 0
+    ):
+        raise ParameterError(
+            f"The '{name}' parameter of {owner} must be a float >= 0. Got {value!r} instead."
+        )
+    return float(value)
+
+
 _CONTAINERS = (list, tuple, dict, set, frozenset, np.ndarray, pd.Series, pd.DataFrame)
 
 

@@ -6,6 +6,7 @@ scores, rank configurations given the trials observed so far, save/load without 
 
 from __future__ import annotations
 
+from autometa.models._acquisition import expected_improvement
 from autometa.models._base import (
     MODEL_SCHEMA_VERSION,
     Adaptive,
@@ -26,6 +27,7 @@ from autometa.models._baselines import (
 from autometa.models._cost import CostModel
 from autometa.models._defaults import default_models_dir, load_default_model, load_models_index
 from autometa.models._registry import model_class, model_names, register_model
+from autometa.models._space import MetaFeatureSpace
 
 
 def __getattr__(name: str) -> object:
@@ -51,6 +53,8 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "MODEL_SCHEMA_VERSION",
+    "MetaFeatureSpace",
+    "expected_improvement",
     "Adaptive",
     "CostModel",
     "Explainer",

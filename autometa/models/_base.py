@@ -35,7 +35,10 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from autometa._exceptions import DataError, ModelError, NotFittedError, ParameterError
+from autometa._exceptions import DataError, ModelError, NotFittedError
+
+# the models' scalar checks (one definition, in autometa._validation)
+from autometa._validation import check_nonnegative_float, check_positive_int  # noqa: F401
 
 __all__ = [
     "MODEL_SCHEMA_VERSION",
@@ -584,25 +587,3 @@ def as_frame(metafeatures: pd.DataFrame | pd.Series, owner: str) -> pd.DataFrame
         f"The meta-features given to {owner} must be a pandas Series (one dataset) or "
         f"DataFrame (one row per dataset). Got {type(metafeatures).__name__} instead."
     )
-
-
-def check_positive_int(value: Any, name: str, owner: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ParameterError(
-            f"The '{name}' parameter of {owner} must be an int >= 1. Got {value!r} instead."
-        )
-    return int(value)
-
-
-def check_nonnegative_float(value: Any, name: str, owner: str) -> float:
-    """``value`` as a float if it is a finite real number >= 0; else a ParameterError."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float, np.integer, np.floating))
-        or not np.isfinite(value)
-        or value < 0
-    ):
-        raise ParameterError(
-            f"The '{name}' parameter of {owner} must be a float >= 0. Got {value!r} instead."
-        )
-    return float(value)

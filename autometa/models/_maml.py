@@ -343,7 +343,9 @@ class MAMLSurrogate(Adaptive, Surrogate):
         y0 = torch.nan_to_num(y, nan=0.0)
         onehot = self._learner_onehot()
         shared = bool(self.meta_shared)
-        groups = [{"params": list(self.adapter_.parameters()), "lr": 1e-2, "weight_decay": 0.0}]
+        groups: list[dict[str, Any]] = [
+            {"params": list(self.adapter_.parameters()), "lr": 1e-2, "weight_decay": 0.0}
+        ]
         if shared:
             groups.append(
                 {"params": list(self.net_.parameters()), "lr": float(self.learning_rate) / 3}
@@ -488,13 +490,13 @@ class MAMLSurrogate(Adaptive, Surrogate):
         return {"du": du.detach(), "dl": dl.detach()}
 
     def _config_embeddings(self) -> torch.Tensor:
-        cache = getattr(self, "_v_cache", None)
+        cache: torch.Tensor | None = getattr(self, "_v_cache", None)
         if cache is None or cache.device != self._device:
             with torch.no_grad():
                 cache = self.net_.config_embeddings(
                     torch.as_tensor(self.config_matrix_, device=self._device)
                 )
-            self._v_cache = cache
+            self._v_cache: torch.Tensor | None = cache
         return cache
 
     # -- prediction ---------------------------------------------------------------------------
@@ -588,8 +590,9 @@ class MAMLSurrogate(Adaptive, Surrogate):
         super().to(device)
         self.adapter_.to(self._device)
         self._v_cache = None
-        if getattr(self, "context_", None) is not None:
-            self.context_ = {k: t.to(self._device) for k, t in self.context_.items()}
+        context = getattr(self, "context_", None)
+        if context is not None:
+            self.context_ = {k: t.to(self._device) for k, t in context.items()}
         return self
 
 

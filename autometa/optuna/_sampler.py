@@ -16,9 +16,9 @@ from optuna.search_space import IntersectionSearchSpace
 from optuna.trial import TrialState
 
 from autometa._exceptions import ModelError, ParameterError
+from autometa._validation import check_nonnegative_float, check_positive_int
 from autometa.learners import Configuration, Learner, get_learner
-from autometa.models._acquisition import expected_improvement
-from autometa.models._base import Adaptive, check_nonnegative_float, check_positive_int
+from autometa.models import Adaptive, expected_improvement
 from autometa.optuna._common import (
     model_configurations,
     resolve_metafeatures,

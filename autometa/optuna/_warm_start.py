@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from autometa._exceptions import ParameterError
+from autometa._validation import check_nonnegative_float, check_positive_int
 from autometa.learners import Learner
-from autometa.models._base import check_nonnegative_float, check_positive_int
 from autometa.optuna._common import (
     model_configurations,
     resolve_metafeatures,

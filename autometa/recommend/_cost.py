@@ -50,7 +50,7 @@ def cost_model_for(models_dir: str | Path | None, kb: Any, kb_key: str | None = 
     files, the fitted one by the knowledge base's content (``kb_key``, default its
     fingerprint).
     """
-    from autometa.models._cost import CostModel
+    from autometa.models import CostModel
 
     if models_dir is not None:
         path = (Path(models_dir) / "cost").resolve()

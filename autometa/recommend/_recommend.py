@@ -149,7 +149,7 @@ def check_learners(learners: Any, task: str, owner: str) -> list[str] | None:
 
 
 def check_top_k(top_k: Any, owner: str) -> int:
-    from autometa.models._base import check_positive_int
+    from autometa._validation import check_positive_int
 
     return check_positive_int(top_k, "top_k", owner)
 
@@ -229,9 +229,7 @@ def _kb_state(kb: Any, task: str, metric: str, kb_key: str | None = None) -> _KB
 
 
 def _build_state(kb: Any, task: str, metric: str, kb_key: str) -> _KBState:
-    from autometa.models import TaskData
-    from autometa.models._baselines import NearestDatasets
-    from autometa.models._space import MetaFeatureSpace
+    from autometa.models import MetaFeatureSpace, NearestDatasets, TaskData
 
     data = TaskData.from_kb(kb, task, metric)
     index = NearestDatasets(n_configs=25).fit(data)
