@@ -91,14 +91,14 @@ QUICK = CompareSettings(
     quick=True,
     seeds=1,
     k_max=25,
-    max_families=4,
+    max_families=2,
     lookup_families=2,
     live_per_task=2,
     live_max_rows=500,
     n_candidates=3,
-    tpe_trials=10,
-    tpe_seconds=10.0,
-    pymfe_datasets=3,
+    tpe_trials=5,
+    tpe_seconds=5.0,
+    pymfe_datasets=2,
 )
 
 
@@ -199,8 +199,8 @@ def _rank_figure(result: Any, k: int, path: Path, title: str) -> list[str]:
         "| block | datasets | methods | F | p | CD | best average rank |",
         "|---|---:|---:|---:|---:|---:|---|",
     ]
-    fig, axes = plt.subplots(len(blocks), 2, figsize=(13, 3.2 + 0.0 * len(blocks)), squeeze=False)
-    fig.set_figheight(max(3.0, 0.28 * len(result.methods) + 1.2) * len(blocks))
+    height = max(3.0, 0.28 * len(result.methods) + 1.2) * len(blocks)
+    fig, axes = plt.subplots(len(blocks), 2, figsize=(13, height), squeeze=False)
     for row, block in zip(axes, blocks):
         wide = result.per_dataset(k, block)
         try:

@@ -92,8 +92,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     compare.add_argument(
         "--quick",
         action="store_true",
-        help="a small run of every part (4 held-out families per task, 1 seed, 25 trials, "
-        "2 live datasets per task, 3 pymfe datasets)",
+        help="a small run of every part (2 held-out families per task, 1 seed, 25 trials, "
+        "2 live datasets per task, Optuna TPE with 5 trials and 5 s, 2 pymfe datasets)",
     )
     compare.add_argument(
         "--out",

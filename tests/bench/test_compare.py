@@ -124,7 +124,7 @@ def test_cli_quick_wiring(tmp_path, small_kb, capsys) -> None:
     assert text.startswith("# autometa bench compare --quick")
     assert "Command: `autometa bench compare --quick --out" in text
     assert "--methods random,sbs --ranker sbs" in text
-    assert "seeds=1" in text and "max_families=4" in text  # the --quick settings
+    assert "seeds=1" in text and "max_families=2" in text  # the --quick settings
     assert "| `optuna TPE 1 trials` |" in text
     assert "Skipped (no dataset asked for)." in text
     assert "written" in capsys.readouterr().out
