@@ -182,8 +182,9 @@ def live_methods(
             warnings.simplefilter("ignore")
             import flaml.default as fd
         suffix = "Classifier" if clf else "Regressor"
-        methods["flaml LGBM"] = getattr(fd, f"LGBM{suffix}")(random_state=0, verbose=-1)
-        methods["flaml RF"] = getattr(fd, f"RandomForest{suffix}")(random_state=0)
+        # one thread, as every other method here
+        methods["flaml LGBM"] = getattr(fd, f"LGBM{suffix}")(random_state=0, verbose=-1, n_jobs=1)
+        methods["flaml RF"] = getattr(fd, f"RandomForest{suffix}")(random_state=0, n_jobs=1)
     methods[f"optuna TPE {tpe_trials} trials"] = _TPESearch(task, n_trials=tpe_trials)
     methods[f"optuna TPE {tpe_seconds:g} s"] = _TPESearch(task, timeout=tpe_seconds)
     return methods
