@@ -34,10 +34,6 @@ Writes ``<out>.md`` (the table), ``<out>.csv`` (the curves) and ``<out>.png``.
 from __future__ import annotations
 
 import argparse
-import ast
-import hashlib
-import inspect
-import json
 import logging
 import sys
 import time
@@ -48,127 +44,33 @@ import numpy as np
 import optuna
 import pandas as pd
 
-from autometa.bench._lodo import LodoResult
+from autometa._exceptions import ParameterError
+from autometa.bench import LodoResult
+from autometa.bench._lookup import (
+    LOOKUP_METHODS,
+    LookupObjective,
+    fit_cached,
+    lookup_regret,
+    parse_method,
+)
 from autometa.kb import KnowledgeBase
-from autometa.learners import Configuration, get_learner
-from autometa.models import GreedyPortfolio, MAMLSurrogate, MetaModel, TaskData
-from autometa.optuna import MetaSampler, suggest, warm_start
+from autometa.models import GreedyPortfolio, TaskData, model_class
 
 logger = logging.getLogger("optuna_lookup")
-METHODS = ("random", "tpe", "tpe+warm", "metasampler")
+METHODS = LOOKUP_METHODS
 RANKERS = ("maml", "portfolio")
 
 
-def parse_method(spec: str) -> tuple[str, dict]:
-    """``"metasampler:explore_every=0,n_candidates=16"`` -> ("metasampler", {...})."""
-    name, _, opts = spec.partition(":")
-    if name not in METHODS:
-        raise argparse.ArgumentTypeError(f"unknown method {name!r} (one of {METHODS})")
-    options = {}
-    for item in filter(None, opts.split(",")):
-        key, _, value = item.partition("=")
-        try:
-            options[key] = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            options[key] = value
-    return name, options
-
-
 def method_spec(spec: str) -> str:
-    parse_method(spec)
+    try:
+        parse_method(spec)
+    except ParameterError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     return spec
 
 
-def fit_cached(model: MetaModel, train: TaskData, cache: Path | None, tag: str) -> MetaModel:
-    """Fit ``model`` on ``train``, or load it from ``cache`` (keyed by data and parameters)."""
-    if cache is None:
-        return model.fit(train)
-    key = hashlib.sha256(
-        json.dumps(
-            [
-                tag,
-                type(model).__name__,
-                {k: repr(v) for k, v in sorted(vars(model).items()) if not k.endswith("_")},
-                Path(inspect.getsourcefile(type(model)) or "").read_text(),  # the code too
-                sorted(map(str, train.scores.index)),
-                list(map(str, train.scores.columns)),
-                float(np.nansum(train.scores.to_numpy())),
-            ]
-        ).encode()
-    ).hexdigest()[:16]
-    path = cache / f"{type(model).__name__}-{key}"
-    if (path / "model.json").is_file():
-        return MetaModel.load(path)
-    model.fit(train)
-    model.save(path)
-    return model
-
-
-class LookupObjective:
-    """Score of the pool configuration nearest to the trial's suggestion on one dataset."""
-
-    def __init__(self, data: TaskData, dataset_id: str) -> None:
-        self.scores = data.scores.loc[dataset_id]
-        self.task = data.task
-        self.by_learner: dict[str, tuple[list[str], np.ndarray]] = {}
-        for cid, row in data.configurations.iterrows():
-            learner = str(row["learner"])
-            config = Configuration.from_json(learner, str(row["params"]))
-            ids, rows = self.by_learner.setdefault(learner, ([], []))  # type: ignore[arg-type]
-            ids.append(str(cid))
-            rows.append(get_learner(learner).encode(config.params))
-        self.by_learner = {k: (ids, np.array(rows)) for k, (ids, rows) in self.by_learner.items()}
-        self.learners = sorted(self.by_learner)
-
-    def __call__(self, trial: optuna.Trial) -> float:
-        suggest(trial, self.learners)
-        learner = trial.params["learner"]
-        prefix = f"{learner}__"
-        params = {k[len(prefix) :]: v for k, v in trial.params.items() if k.startswith(prefix)}
-        x = get_learner(learner).encode(params)
-        ids, matrix = self.by_learner[learner]
-        cid = ids[int(np.argmin(((matrix - x) ** 2).sum(axis=1)))]
-        score = self.scores[cid]
-        return 0.0 if np.isnan(score) else float(score)
-
-
 def run_study(spec: str, objective: LookupObjective, models, mf, seed: int, trials: int, kb):
-    method, options = parse_method(spec)
-    if method == "random":
-        sampler = optuna.samplers.RandomSampler(seed=seed)
-    elif method in ("tpe", "tpe+warm"):
-        sampler = optuna.samplers.TPESampler(seed=seed)
-    else:
-        # zero-shot trials from --ranker unless the method says otherwise (as the shipped
-        # defaults: the ranker starts, maml adapts)
-        startup = options.get("startup_model", models["ranker"])
-        options = {**options, "startup_model": models[startup]}
-        sampler = MetaSampler(
-            metafeatures=mf,
-            task=objective.task,
-            model=models["maml"],
-            learners=objective.learners,
-            seed=seed,
-            kb=kb,
-            **options,
-        )
-    study = optuna.create_study(direction="maximize", sampler=sampler)
-    if method == "tpe+warm":
-        options = dict(options)
-        ranker = models[options.pop("ranker", models["ranker"])]
-        warm_start(
-            study,
-            metafeatures=mf,
-            task=objective.task,
-            model=ranker,
-            n_trials=options.pop("n_trials", 10),
-            learners=objective.learners,
-            kb=kb,
-            **options,
-        )
-    study.optimize(objective, n_trials=trials)
-    values = np.array([t.value for t in study.trials], dtype=np.float64)
-    return 1.0 - np.maximum.accumulate(values)
+    return lookup_regret(spec, objective, models, mf, seed, trials, kb)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -242,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             cache = Path(args.model_cache) if args.model_cache else None
             models = {
-                "maml": fit_cached(MAMLSurrogate(**model_kwargs), train, cache, task),
+                "maml": fit_cached(model_class("maml")(**model_kwargs), train, cache, task),
                 "portfolio": GreedyPortfolio().fit(train),
                 "ranker": args.ranker,
             }

@@ -50,7 +50,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_KS: tuple[int, ...] = (1, 5, 10, 25, 50)
+DEFAULT_KS: tuple[int, ...] = (1, 3, 5, 10, 25, 50)
 #: Methods evaluated when none are given; the torch models are skipped, with a warning,
 #: while their classes are not registered.
 DEFAULT_METHODS: tuple[str, ...] = (
@@ -63,7 +63,11 @@ DEFAULT_METHODS: tuple[str, ...] = (
     "surrogate",
     "prototypes",
     "maml",
+    "portfolio3+surrogate",
+    "portfolio3+maml",
 )
+#: The shipped ranker: the reference of the significance tests when it is among the methods.
+REFERENCE = "maml"
 RANDOM = "random"
 _BLOCK_ALL = "all"
 
@@ -105,7 +109,9 @@ def make_methods(names: Iterable[str] | None = None, *, fit_once: bool = False) 
     Parameters
     ----------
     names : iterable of str, optional
-        Default :data:`DEFAULT_METHODS`. Names of meta-models that are not registered
+        Default :data:`DEFAULT_METHODS`. ``"random"``, a registered meta-model, or a hybrid
+        ``"portfolio<k0>+<model>"`` (the greedy portfolio's first ``k0`` configurations,
+        then the model's order; see :class:`~autometa.bench.PortfolioHybrid`). Names of meta-models that are not registered
         (yet) are skipped with a warning when they are among the defaults, and are an error
         when asked for explicitly.
     fit_once : bool, default=False
@@ -119,6 +125,7 @@ def make_methods(names: Iterable[str] | None = None, *, fit_once: bool = False) 
     ParameterError
         For an unknown name given explicitly, or an empty or duplicated list.
     """
+    from autometa.bench._hybrid import HYBRID_PATTERN, hybrid_method
     from autometa.models import model_class, model_names
 
     explicit = names is not None
@@ -143,10 +150,14 @@ def make_methods(names: Iterable[str] | None = None, *, fit_once: bool = False) 
             klass = model_class(name)
             deterministic = fit_once or klass.deterministic
             methods.append(Method(name, _Registered(name), deterministic=deterministic))
+        elif (match := HYBRID_PATTERN.match(name)) is not None and (
+            explicit or match.group(2) in model_names()
+        ):
+            methods.append(hybrid_method(name, fit_once=fit_once))
         elif explicit:
             raise ParameterError(
                 f"Unknown method '{name}' in the 'methods' parameter of run_lodo. Known "
-                f"methods are: {', '.join(known)}."
+                f"methods are: {', '.join(known)}, and hybrids 'portfolio<k0>+<model>'."
             )
         else:
             warnings.warn(
@@ -267,8 +278,85 @@ class LodoResult:
                 rows.append(row)
         return pd.DataFrame(rows).set_index(["task", "method"])
 
-    def to_markdown(self, ks: Sequence[int] = DEFAULT_KS) -> str:
-        """The table as Markdown: one section per task and pooled, regret then rank."""
+    def per_dataset(self, k: int, block: str) -> pd.DataFrame:
+        """Regret after ``k`` trials, one row per held-out dataset (mean over seeds), one
+        column per method; ``block`` is a task or ``"all"`` (both tasks pooled)."""
+        (k,) = self._check_ks([k])
+        frame = dict(self._blocks()).get(block)
+        if frame is None:
+            raise ParameterError(
+                f"The 'block' parameter must be one of {[b for b, _ in self._blocks()]}. Got "
+                f"{block!r} instead."
+            )
+        at = frame.loc[frame["k"] == k]
+        wide = at.groupby(["task", "dataset_id", "method"], sort=False)["regret"].mean()
+        wide = wide.unstack("method")
+        return wide[[m for m in self.methods if m in wide.columns]]
+
+    def reference(self) -> str | None:
+        """The method the others are tested against: the shipped ranker (``maml``) when
+        it was evaluated, else the single best (``sbs``), else None."""
+        for name in (REFERENCE, "sbs"):
+            if name in self.methods:
+                return name
+        return None
+
+    def significance(
+        self, reference: str | None = None, ks: Sequence[int] = DEFAULT_KS
+    ) -> pd.DataFrame:
+        """Each method against ``reference``: mean regret difference and Wilcoxon p.
+
+        Parameters
+        ----------
+        reference : str, optional
+            Default :meth:`reference` (the shipped ranker when evaluated).
+        ks : sequence of int
+
+        Returns
+        -------
+        DataFrame
+            Index (``task``, ``method``) for every method but the reference; columns
+            ``diff@k`` (mean over datasets of the method's regret minus the reference's:
+            negative = the method is better), ``p@k`` (two-sided Wilcoxon signed-rank
+            p-value over datasets, each dataset's seeds averaged first; NaN when fewer than
+            two datasets differ) and ``wins@k`` / ``losses@k`` (datasets where the method's
+            regret is lower / higher).
+        """
+        from autometa.bench._stats import wilcoxon_p
+
+        ks = self._check_ks(ks)
+        reference = reference or self.reference()
+        if reference is None or reference not in self.methods:
+            raise ParameterError(
+                f"The 'reference' parameter of LodoResult.significance must be one of the "
+                f"methods {list(self.methods)}. Got {reference!r} instead."
+            )
+        rows = []
+        for block, _ in self._blocks():
+            wides = {k: self.per_dataset(k, block) for k in ks}
+            for method in self.methods:
+                if method == reference:
+                    continue
+                row: dict[str, Any] = {"task": block, "method": method}
+                for k, wide in wides.items():
+                    if method not in wide or reference not in wide:
+                        continue
+                    a, b = wide[method].to_numpy(), wide[reference].to_numpy()
+                    row[f"diff@{k}"] = float(np.nanmean(a - b))
+                    row[f"p@{k}"] = wilcoxon_p(a, b)
+                    row[f"wins@{k}"] = int(np.sum(a < b))
+                    row[f"losses@{k}"] = int(np.sum(a > b))
+                rows.append(row)
+        if not rows:
+            return pd.DataFrame(index=pd.MultiIndex.from_arrays([[], []], names=["task", "method"]))
+        return pd.DataFrame(rows).set_index(["task", "method"])
+
+    def to_markdown(self, ks: Sequence[int] = DEFAULT_KS, reference: str | None = None) -> str:
+        """The table as Markdown: one section per task and pooled, regret then rank, then
+        each method against ``reference`` (default :meth:`reference`): mean difference of
+        regret and Wilcoxon p."""
+        reference = reference or self.reference()
+        sig = self.significance(reference, ks) if reference is not None else None
         table = self.table(ks)
         ks = [int(c.split("@")[1]) for c in table.columns if c.startswith("regret@")]
         lines = []
@@ -291,6 +379,8 @@ class LodoResult:
                 cells += [f"{row[f'rank@{k}']:.2f}" for k in ks]
                 lines.append("| " + " | ".join(cells) + " |")
             lines.append("")
+            if sig is not None and block in sig.index.get_level_values("task"):
+                lines += _significance_lines(sig.loc[block], reference, ks)
         return "\n".join(lines)
 
     def plot(self, path: str | Path) -> Path:
@@ -336,6 +426,33 @@ class LodoResult:
         fig.savefig(path, dpi=120)
         plt.close(fig)
         return path
+
+
+def _significance_lines(sig: pd.DataFrame, reference: str | None, ks: Sequence[int]) -> list[str]:
+    lines = [
+        f"Against `{reference}`: mean regret difference (method - `{reference}`; negative = "
+        "the method is better), wins/losses over datasets and the two-sided Wilcoxon "
+        "signed-rank p (seeds averaged per dataset; * p < 0.05).",
+        "",
+        "| method | " + " | ".join(f"Δ@{k} (w/l, p)" for k in ks) + " |",
+        "|---|" + "---:|" * len(ks),
+    ]
+    for method, row in sig.iterrows():
+        cells = [f"`{method}`"]
+        for k in ks:
+            if pd.isna(row.get(f"diff@{k}", np.nan)):
+                cells.append("—")
+                continue
+            p = row[f"p@{k}"]
+            star = "*" if p < 0.05 else ""
+            ptext = "—" if pd.isna(p) else f"{p:.2g}{star}"
+            cells.append(
+                f"{row[f'diff@{k}']:+.4f} ({int(row[f'wins@{k}'])}/{int(row[f'losses@{k}'])}, "
+                f"{ptext})"
+            )
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    return lines
 
 
 # ------------------------------------------------------------------------------------------
@@ -419,6 +536,7 @@ def _family_job(
         curve[len(best) :] = 1.0 - best[-1]
         return np.clip(curve, 0.0, 1.0)
 
+    fitted: dict[tuple[str, int], MetaModel] = {}
     for method in methods:
         run_seeds = seeds[:1] if method.deterministic else seeds
         for seed in run_seeds:
@@ -430,7 +548,7 @@ def _family_job(
                         f"Holding out the family '{family}' leaves no {data.task} dataset to "
                         "fit on. Leave-one-family-out needs datasets of at least two families."
                     )
-                model = method.make(seed).fit(train)
+                model = _fit_method(method, seed, train, fitted)
             t1 = time.perf_counter()
             for d in held:
                 if model is None:
@@ -460,6 +578,27 @@ def _family_job(
                 }
             )
     return curves, timings
+
+
+def _fit_method(
+    method: Method, seed: int, train: TaskData, fitted: dict[tuple[str, int], MetaModel]
+) -> MetaModel:
+    """Fit ``method`` on ``train``; a hybrid reuses its inner model when already fitted
+    (same class, same seed) for this held-out family instead of fitting it again."""
+    from autometa.bench._hybrid import PortfolioHybrid, _HybridFactory
+
+    factory = method.make
+    assert factory is not None
+    if isinstance(factory, _HybridFactory):
+        inner = fitted.get((factory.inner, seed))
+        if inner is not None:
+            return PortfolioHybrid.from_fitted(inner, train, k0=factory.k0)
+    model = factory(seed).fit(train)
+    if isinstance(factory, _Registered):
+        fitted[(factory.name, seed)] = model
+    if isinstance(model, PortfolioHybrid):
+        fitted.setdefault((factory.inner, seed), model.inner_)  # type: ignore[union-attr]
+    return model
 
 
 def _task_datas(data: Any, metric: str | None, tasks: Sequence[str] | None) -> list[TaskData]:
@@ -509,6 +648,7 @@ def run_lodo(
     n_jobs: int = 1,
     min_coverage: float = 0.5,
     progress: bool = False,
+    max_families: int | None = None,
 ) -> LodoResult:
     """Evaluate meta-models leaving one family of datasets out at a time.
 
@@ -539,6 +679,10 @@ def run_lodo(
         built; the default knowledge base is dense.
     progress : bool, default=False
         Show a progress bar over families on stderr.
+    max_families : int, optional
+        Evaluate only this many held-out families per task, drawn at random (seed 0; the
+        same for every method). Every method is still fitted without each held-out family
+        on all the others. Default: every family.
 
     Returns
     -------
@@ -592,7 +736,9 @@ def run_lodo(
         )
     method_list = _resolve_methods(methods)
     seed_list = list(range(seeds))
-    jobs = [(d, fam) for d in datas for fam in sorted(pd.unique(d.families.astype(str)).tolist())]
+    if max_families is not None:
+        max_families = check_positive_int(max_families, "max_families", "run_lodo")
+    jobs = [(d, fam) for d in datas for fam in _held_out_families(d, max_families)]
     logger.info(
         "leave-one-family-out: %d tasks, %d families, methods %s, %d seeds, k_max %d",
         len(datas),
@@ -634,8 +780,21 @@ def run_lodo(
         metrics={d.task: d.metric for d in datas},
         seeds=tuple(seed_list),
         k_max=k_max,
-        settings={"n_jobs": n_jobs, "seconds": elapsed, "n_families": len(jobs)},
+        settings={
+            "n_jobs": n_jobs,
+            "seconds": elapsed,
+            "n_families": len(jobs),
+            "max_families": max_families,
+        },
     )
+
+
+def _held_out_families(data: TaskData, max_families: int | None) -> list[str]:
+    families = sorted(pd.unique(data.families.astype(str)).tolist())
+    if max_families is None or len(families) <= max_families:
+        return families
+    rng = np.random.default_rng(0)
+    return sorted(rng.choice(families, size=max_families, replace=False).tolist())
 
 
 def _drop_sparse(data: TaskData, min_coverage: float) -> TaskData:

@@ -4,6 +4,10 @@
 (:func:`autometa.bench.run_lodo`) and writes ``lodo.md`` (the tables), ``lodo.csv`` (the
 table as numbers), ``lodo_curves.csv.gz`` (regret per method, dataset, seed and k) and
 ``lodo.png`` (regret curves) into ``--out``.
+
+``autometa bench compare`` compares every method with its peers in one process (table
+look-up, live runs, meta-features against pymfe; :mod:`autometa.bench._compare`) and
+writes ``report.md``, PNG plots and CSV results into ``--out``.
 """
 
 from __future__ import annotations
@@ -75,6 +79,150 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     lodo.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     lodo.set_defaults(func=_lodo)
+    compare = bench_sub.add_parser(
+        "compare",
+        help="every method against its peers: look-up, live runs, pymfe; one report",
+        description="In one process: leave-one-family-out table look-up of every "
+        "meta-model and baseline, with Optuna (random, cold TPE, warm-started TPE, "
+        "MetaSampler) on the same datasets; live runs on datasets the models were not "
+        "trained on (autometa, scikit-learn defaults, FLAML zero-shot, Optuna TPE); "
+        "meta-feature extraction against pymfe. Writes report.md, PNG plots and CSV "
+        "results into --out.",
+    )
+    compare.add_argument(
+        "--quick",
+        action="store_true",
+        help="a small run of every part (2 held-out families per task, 1 seed, 25 trials, "
+        "2 live datasets per task, Optuna TPE with 5 trials and 5 s, 2 pymfe datasets)",
+    )
+    compare.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output directory (default: benchmarks/results/compare-<date>)",
+    )
+    compare.add_argument(
+        "--datasets",
+        nargs="+",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="data files for the live runs (default: PMLB datasets of the knowledge base, "
+        "their family left out when refitting)",
+    )
+    compare.add_argument("--target", default="target", help="target column of --datasets")
+    compare.add_argument(
+        "--kb",
+        type=Path,
+        default=None,
+        metavar="KB",
+        help="knowledge-base directory (default: the one shipped with autometa)",
+    )
+    compare.add_argument(
+        "--methods",
+        default=None,
+        help="comma-separated look-up methods (default: those of 'bench lodo')",
+    )
+    compare.add_argument(
+        "--ranker",
+        default=None,
+        help="meta-model that ranks in the Optuna look-up and the live runs (default: maml)",
+    )
+    compare.add_argument("--seeds", type=int, default=None, help="look-up seeds")
+    compare.add_argument(
+        "--max-families", type=int, default=None, help="held-out families per task"
+    )
+    compare.add_argument(
+        "--tpe-seconds", type=float, default=None, help="Optuna's live budget in seconds"
+    )
+    compare.add_argument(
+        "--tpe-trials", type=int, default=None, help="Optuna's live budget in trials"
+    )
+    compare.add_argument(
+        "--pymfe-datasets", type=int, default=None, help="datasets timed against pymfe"
+    )
+    compare.add_argument(
+        "--n-jobs", type=int, default=None, help="look-up families in parallel (default: 1)"
+    )
+    compare.set_defaults(func=_compare)
+
+
+def _command(args: argparse.Namespace) -> str:
+    """The command line of ``bench compare`` as given (its options in a fixed order)."""
+    parts = ["autometa", "bench", "compare"] + (["--quick"] if args.quick else [])
+    for name in (
+        "out",
+        "kb",
+        "methods",
+        "ranker",
+        "seeds",
+        "max_families",
+        "tpe_seconds",
+        "tpe_trials",
+        "pymfe_datasets",
+        "n_jobs",
+        "datasets",
+    ):
+        value = getattr(args, name)
+        if value is None:
+            continue
+        flag = "--" + name.replace("_", "-")
+        values = value if isinstance(value, list) else [value]
+        parts += [flag, *map(str, values)]
+    if args.datasets and args.target != "target":
+        parts += ["--target", args.target]
+    return " ".join(parts)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    import datetime
+
+    from autometa.bench._compare import run_compare, settings_for
+    from autometa.kb import KnowledgeBase
+
+    methods = None
+    if args.methods is not None:
+        methods = tuple(m.strip() for m in args.methods.split(",") if m.strip())
+        if not methods:
+            raise ParameterError(
+                f"The '--methods' option must list methods separated by commas. Got "
+                f"{args.methods!r} instead."
+            )
+    for name in ("seeds", "max_families", "tpe_trials", "n_jobs"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise ParameterError(
+                f"The '--{name.replace('_', '-')}' option must be an int >= 1. Got {value} instead."
+            )
+    if args.tpe_seconds is not None and args.tpe_seconds <= 0:
+        raise ParameterError(
+            f"The '--tpe-seconds' option must be > 0. Got {args.tpe_seconds} instead."
+        )
+    settings = settings_for(
+        args.quick,
+        methods=methods,
+        ranker=args.ranker,
+        seeds=args.seeds,
+        max_families=args.max_families,
+        tpe_seconds=args.tpe_seconds,
+        tpe_trials=args.tpe_trials,
+        pymfe_datasets=args.pymfe_datasets,
+        n_jobs=args.n_jobs,
+    )
+    out = args.out or Path("benchmarks/results") / f"compare-{datetime.date.today():%Y-%m-%d}"
+    kb = KnowledgeBase.default() if args.kb is None else KnowledgeBase.load(args.kb)
+    label = "the default knowledge base" if args.kb is None else f"`{args.kb}`"
+    report = run_compare(
+        out,
+        kb=kb,
+        kb_label=label,
+        settings=settings,
+        datasets=args.datasets or (),
+        target=args.target,
+        command=_command(args),
+    )
+    print(f"written {report} (and the plots and CSV files beside it)")
+    return 0
 
 
 def _lodo(args: argparse.Namespace) -> int:

@@ -215,6 +215,7 @@ def test_table_leaves_out_ks_beyond_k_max() -> None:
     result = run_lodo(make_task_data(n_datasets=6), methods=["sbs"], seeds=1, k_max=7)
     assert [c for c in result.table().columns if c.startswith("regret@")] == [
         "regret@1",
+        "regret@3",
         "regret@5",
     ]
 
