@@ -537,7 +537,9 @@ class Recommendation:
         finite = np.concatenate([score - low, score + high])
         finite = finite[np.isfinite(finite)]
         left = max(0.0, float(finite.min()) - 0.05) if finite.size else 0.0
-        score_ax.set_xlim(left, 1.01)
+        # Predicted scores may exceed 1 (better than the best of the pool on similar data).
+        right = max(1.01, float(np.nanmax(score)) + 0.01) if np.isfinite(score).any() else 1.01
+        score_ax.set_xlim(left, right)
         score_ax.axvline(1.0, color="0.4", lw=0.8, linestyle=":")
         score_ax.set_xlabel(
             f"predicted normalized {self.metric}\n(1 = best of the pool, 0 = worst)"
@@ -554,6 +556,9 @@ class Recommendation:
             yy = np.arange(len(nb))[::-1]
             bars = nb_ax.barh(yy, nb["distance"].to_numpy(dtype=float), color="C1")
             nb_ax.bar_label(bars, fmt="%.2g", padding=2, fontsize="small")
+            far = np.nanmax(np.append(nb["distance"].to_numpy(dtype=float), self.ood_threshold))
+            if math.isfinite(far) and far > 0:  # room for the labels
+                nb_ax.set_xlim(0, far * 1.2)
             nb_ax.set_yticks(yy, [str(n) for n in nb["name"]])
             nb_ax.yaxis.tick_right()
             if math.isfinite(self.ood_threshold):
@@ -565,7 +570,7 @@ class Recommendation:
                 )
                 nb_ax.legend(loc="best", fontsize="small")
             nb_ax.set_xlabel("distance in meta-feature space\n(smaller = more alike)")
-            nb_ax.set_title("Nearest knowledge-base datasets")
+            nb_ax.set_title("Nearest datasets")
         if len(axes) > 2 and has_time:
             time_ax = axes[2]
             time_ax.set_label("fit_time")
@@ -580,7 +585,7 @@ class Recommendation:
                 time_ax.set_xlim(known.min() / 2, known.max() * 6)
             time_ax.tick_params(axis="y", labelleft=False)
             time_ax.set_xlabel("predicted fit time, s\n(one single-threaded fit, all rows)")
-            time_ax.set_title("Predicted fit time")
+            time_ax.set_title("Fit time")
             time_ax.grid(axis="x", alpha=0.3)
         fig.tight_layout()
         return fig
