@@ -25,6 +25,7 @@ Usage::
     python benchmarks/recommend_latency.py                 # shipped default models and KB
     python benchmarks/recommend_latency.py --kb PATH       # a knowledge base, model on the fly
     python benchmarks/recommend_latency.py --startup       # cold-start CPU seconds
+    python benchmarks/recommend_latency.py --startup --cli-only --baseline /work/main
 """
 
 from __future__ import annotations
@@ -90,13 +91,16 @@ for i in range(4):
 """
 
 
-def _cpu_of(cmd: list[str]) -> tuple[float, str]:
+def _cpu_of(cmd: list[str], pythonpath: str | None = None) -> tuple[float, str]:
     """CPU seconds (user + system) of a child process, and its stdout."""
     import resource
     import subprocess
 
+    env = None
+    if pythonpath is not None:
+        env = {**os.environ, "PYTHONPATH": pythonpath}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), out
 
@@ -105,7 +109,7 @@ def _laps(text: str) -> dict[str, float]:
     return {k: float(v) for k, v in (line.split("\t") for line in text.strip().splitlines())}
 
 
-def startup(repeat: int) -> None:
+def startup(repeat: int, baseline: str | None = None, cli_only: bool = False) -> None:
     import sys
     import tempfile
     from pathlib import Path
@@ -119,7 +123,17 @@ def startup(repeat: int) -> None:
         py = sys.executable
         bare = statistics.median(_cpu_of([py, "-c", "pass"])[0] for _ in range(repeat))
         cli = [py, "-m", "autometa.cli", "recommend", csv, "--target", "y"]
+        if baseline is not None:  # interleaved, so that both see the same load
+            pairs = [(_cpu_of(cli, baseline)[0], _cpu_of(cli)[0]) for _ in range(repeat)]
+            print(f"autometa recommend (cold), CPU s, {repeat} interleaved pairs:")
+            print("  baseline " + baseline + ": " + ", ".join(f"{a:.2f}" for a, _ in pairs))
+            print("  this checkout:  " + ", ".join(f"{b:.2f}" for _, b in pairs))
+            a, b = statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
+            print(f"  medians: {a:.2f} -> {b:.2f} ({b / a:.2f}x)")
         cold = statistics.median(_cpu_of(cli)[0] for _ in range(repeat))
+        if cli_only:
+            print(f"python -c pass: {bare:.2f}; autometa recommend (cold): {cold:.2f} CPU s")
+            return
         stages = pd.DataFrame([_laps(_cpu_of([py, "-c", _STAGES, csv])[1]) for _ in range(repeat)])
         fits = pd.DataFrame([_laps(_cpu_of([py, "-c", _FITS, csv])[1]) for _ in range(repeat)])
     print(f"CPU seconds (user + system), median of {repeat} fresh processes")
@@ -141,10 +155,18 @@ def main() -> None:
     parser.add_argument("--model", default=None)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--startup", action="store_true", help="cold-start CPU seconds")
+    parser.add_argument(
+        "--baseline",
+        default=None,
+        metavar="DIR",
+        help="with --startup: also time the CLI of the checkout at DIR (its PYTHONPATH), "
+        "interleaved with this one",
+    )
+    parser.add_argument("--cli-only", action="store_true", help="with --startup: the CLI only")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     if args.startup:
-        startup(args.repeat)
+        startup(args.repeat, args.baseline, args.cli_only)
         _load_line()
         return
 
