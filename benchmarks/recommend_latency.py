@@ -95,12 +95,18 @@ def _cpu_of(cmd: list[str], pythonpath: str | None = None) -> tuple[float, str]:
     """CPU seconds (user + system) of a child process, and its stdout."""
     import resource
     import subprocess
+    import tempfile
 
     env = None
     if pythonpath is not None:
         env = {**os.environ, "PYTHONPATH": pythonpath}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
+    # From a scratch directory: `python -m` puts the working directory first on sys.path,
+    # which would shadow the PYTHONPATH of the baseline.
+    with tempfile.TemporaryDirectory() as cwd:
+        out = subprocess.run(
+            cmd, capture_output=True, text=True, check=True, env=env, cwd=cwd
+        ).stdout
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), out
 
@@ -130,6 +136,8 @@ def startup(repeat: int, baseline: str | None = None, cli_only: bool = False) ->
             print("  this checkout:  " + ", ".join(f"{b:.2f}" for _, b in pairs))
             a, b = statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
             print(f"  medians: {a:.2f} -> {b:.2f} ({b / a:.2f}x)")
+        if baseline is not None and cli_only:
+            return
         cold = statistics.median(_cpu_of(cli)[0] for _ in range(repeat))
         if cli_only:
             print(f"python -c pass: {bare:.2f}; autometa recommend (cold): {cold:.2f} CPU s")
