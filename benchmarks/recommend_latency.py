@@ -8,10 +8,24 @@ and caches the knowledge base and the models):
   table): ``recommend_from_metafeatures``;
 - ``recommend``: the whole ``autometa.recommend(df, target=...)``.
 
+With ``--startup``, the cost of a cold start instead, in CPU seconds (user + system, of
+fresh processes, so they hold on a busy machine where wall times do not), each the median of
+``--repeat`` fresh processes:
+
+- ``python -c pass``: the interpreter alone;
+- ``autometa recommend`` on a 500-row CSV (20 numeric features), the whole command;
+- a breakdown of one cold process: imports (numpy/pandas, scikit-learn/scipy, autometa's
+  CLI, torch), reading the CSV, meta-features, the first ``recommend`` (loading the default
+  knowledge base and models) and a second one;
+- the first zero-shot ``fit`` of a process (``autometa.zeroshot.RandomForestClassifier``,
+  ``n_estimators=10``) against the next ones.
+
 Usage::
 
     python benchmarks/recommend_latency.py                 # shipped default models and KB
     python benchmarks/recommend_latency.py --kb PATH       # a knowledge base, model on the fly
+    python benchmarks/recommend_latency.py --startup       # cold-start CPU seconds
+    python benchmarks/recommend_latency.py --startup --cli-only --baseline /work/main
 """
 
 from __future__ import annotations
@@ -40,13 +54,129 @@ def make_frame(n: int = 10_000, n_num: int = 40, n_cat: int = 10, seed: int = 0)
     return frame
 
 
+# Run in a fresh process: the CPU seconds of each stage of a cold `autometa recommend`.
+_STAGES = """
+import sys, time, warnings
+warnings.simplefilter("ignore")
+t0 = time.process_time()
+def lap(label):
+    global t0
+    t = time.process_time()
+    print(f"{label}\t{t - t0:.3f}", flush=True)
+    t0 = t
+import numpy, pandas; lap("import numpy, pandas")
+import sklearn.base, scipy.stats; lap("import sklearn, scipy")
+import autometa.cli; autometa.cli.build_parser(); lap("import autometa.cli, build the parser")
+import autometa.recommend, metafeatures; lap("import autometa.recommend, metafeatures")
+import torch; lap("import torch")
+from autometa._io import read_table, split_target
+X, y = split_target(read_table(sys.argv[1]), "y"); lap("read the CSV")
+import autometa
+rec = autometa.recommend(X, y=y); lap("first recommend (loads KB and models)")
+rec = autometa.recommend(X, y=y); lap("second recommend")
+"""
+
+# Run in a fresh process: CPU seconds of the first zero-shot fit against the next ones.
+_FITS = """
+import sys, time, warnings
+warnings.simplefilter("ignore")
+import pandas as pd
+from autometa.zeroshot import RandomForestClassifier
+frame = pd.read_csv(sys.argv[1])
+X, y = frame.drop(columns="y"), frame["y"]
+for i in range(4):
+    t = time.process_time()
+    RandomForestClassifier(n_estimators=10, n_jobs=1).fit(X, y)
+    print(f"fit {i + 1}\t{time.process_time() - t:.3f}", flush=True)
+"""
+
+
+def _cpu_of(cmd: list[str], pythonpath: str | None = None) -> tuple[float, str]:
+    """CPU seconds (user + system) of a child process, and its stdout."""
+    import resource
+    import subprocess
+    import tempfile
+
+    env = None
+    if pythonpath is not None:
+        env = {**os.environ, "PYTHONPATH": pythonpath}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # From a scratch directory: `python -m` puts the working directory first on sys.path,
+    # which would shadow the PYTHONPATH of the baseline.
+    with tempfile.TemporaryDirectory() as cwd:
+        out = subprocess.run(
+            cmd, capture_output=True, text=True, check=True, env=env, cwd=cwd
+        ).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), out
+
+
+def _laps(text: str) -> dict[str, float]:
+    return {k: float(v) for k, v in (line.split("\t") for line in text.strip().splitlines())}
+
+
+def startup(repeat: int, baseline: str | None = None, cli_only: bool = False) -> None:
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(500, 20)), columns=[f"x{j}" for j in range(20)])
+    frame["y"] = np.where(frame["x0"] + rng.normal(scale=0.5, size=500) > 0, "yes", "no")
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = str(Path(tmp) / "data500.csv")
+        frame.to_csv(csv, index=False)
+        py = sys.executable
+        bare = statistics.median(_cpu_of([py, "-c", "pass"])[0] for _ in range(repeat))
+        cli = [py, "-m", "autometa.cli", "recommend", csv, "--target", "y"]
+        if baseline is not None:  # interleaved, so that both see the same load
+            pairs = [(_cpu_of(cli, baseline)[0], _cpu_of(cli)[0]) for _ in range(repeat)]
+            print(f"autometa recommend (cold), CPU s, {repeat} interleaved pairs:")
+            print("  baseline " + baseline + ": " + ", ".join(f"{a:.2f}" for a, _ in pairs))
+            print("  this checkout:  " + ", ".join(f"{b:.2f}" for _, b in pairs))
+            a, b = statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
+            print(f"  medians: {a:.2f} -> {b:.2f} ({b / a:.2f}x)")
+        if baseline is not None and cli_only:
+            return
+        cold = statistics.median(_cpu_of(cli)[0] for _ in range(repeat))
+        if cli_only:
+            print(f"python -c pass: {bare:.2f}; autometa recommend (cold): {cold:.2f} CPU s")
+            return
+        stages = pd.DataFrame([_laps(_cpu_of([py, "-c", _STAGES, csv])[1]) for _ in range(repeat)])
+        fits = pd.DataFrame([_laps(_cpu_of([py, "-c", _FITS, csv])[1]) for _ in range(repeat)])
+    print(f"CPU seconds (user + system), median of {repeat} fresh processes")
+    print(f"python -c pass:                                   {bare:.2f}")
+    print(f"autometa recommend data500.csv --target y (cold): {cold:.2f}")
+    print("one cold process, stage by stage:")
+    for name, value in stages.median().items():
+        print(f"  {name:45s} {value:.2f}")
+    print("zero-shot RandomForestClassifier(n_estimators=10).fit, in one process:")
+    for name, value in fits.median().items():
+        print(f"  {name:45s} {value:.2f}")
+    print(f"  first fit minus the median of the later ones: "
+          f"{fits.median().iloc[0] - fits.median().iloc[1:].median():.2f}")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kb", default=None)
     parser.add_argument("--model", default=None)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--startup", action="store_true", help="cold-start CPU seconds")
+    parser.add_argument(
+        "--baseline",
+        default=None,
+        metavar="DIR",
+        help="with --startup: also time the CLI of the checkout at DIR (its PYTHONPATH), "
+        "interleaved with this one",
+    )
+    parser.add_argument("--cli-only", action="store_true", help="with --startup: the CLI only")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
+    if args.startup:
+        startup(args.repeat, args.baseline, args.cli_only)
+        _load_line()
+        return
 
     import autometa
     import metafeatures
@@ -88,6 +218,10 @@ def main() -> None:
     print("  per group (median): " + ", ".join(f"{k} {1000 * v:.1f} ms" for k, v in groups.items()))
     print(f"inference from meta-features (median):       {1000 * t_inf:.1f} ms")
     print(f"autometa.recommend end to end (median):      {t_all:.3f} s")
+    _load_line()
+
+
+def _load_line() -> None:
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     print(f"load average (1, 5, 15 min): {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f} "
           f"on {os.cpu_count()} cores")  # fmt: skip

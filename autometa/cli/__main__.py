@@ -1,5 +1,3 @@
-import sys
+from autometa.cli import run
 
-from autometa.cli import main
-
-sys.exit(main())
+run()

@@ -68,6 +68,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="recommend only configurations predicted to fit on all the rows within SECONDS "
         "(single-threaded; default: no limit)",
     )
+    p.add_argument(
+        "--plot",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also draw the recommendations (scores with intervals, predicted fit times, "
+        "nearest datasets) into FILE (.png, .svg, .pdf: any format matplotlib writes)",
+    )
     p.set_defaults(func=_recommend)
 
 
@@ -155,12 +163,51 @@ def _reasons(rec: Any) -> str:
     )
 
 
+def check_plot_path(path: Path | None, option: str = "--plot") -> None:
+    """Refuse, before any work, a plot file of an unknown format or in a missing folder."""
+    if path is None:
+        return
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    from autometa._exceptions import ParameterError
+
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if path.suffix.lower().lstrip(".") not in formats:
+        raise ParameterError(
+            f"The '{option}' option must be a file name ending in one of "
+            f"{', '.join('.' + f for f in sorted(formats))}. Got '{path}' instead."
+        )
+    if not path.parent.is_dir():
+        raise ParameterError(
+            f"The '{option}' option names a file in '{path.parent}', which is not an existing "
+            "directory. Create it first or pass another path."
+        )
+
+
+def save_figure(fig: Any, path: Path) -> None:
+    """Write a matplotlib figure to ``path`` (checked by :func:`check_plot_path`) and close it."""
+    import matplotlib.pyplot as plt
+
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    print(f"wrote {path}", file=sys.stderr)
+
+
+def use_file_backend() -> None:
+    """Draw into files: the non-interactive Agg backend unless pyplot is already in use."""
+    if "matplotlib.pyplot" not in sys.modules:
+        import matplotlib
+
+        matplotlib.use("Agg")
+
+
 def _recommend(args: argparse.Namespace) -> int:
     from autometa._exceptions import OutOfDistributionWarning, TaskInferenceWarning
     from autometa._io import read_table, split_target
     from autometa._task import infer_task
     from autometa.recommend import recommend
 
+    check_plot_path(args.plot)
     X, y = split_target(read_table(args.data), args.target)
     learners = [s.strip() for s in args.learners.split(",")] if args.learners else None
     shown = (OutOfDistributionWarning, TaskInferenceWarning)
@@ -205,4 +252,7 @@ def _recommend(args: argparse.Namespace) -> int:
             print(rec.explain())
     if args.format != "table" and args.explain:
         print(rec.explain(), file=sys.stderr)
+    if args.plot is not None:
+        use_file_backend()
+        save_figure(rec.plot(), args.plot)
     return 0

@@ -120,6 +120,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--model", default=None, help="a models directory instead of the default")
     p.add_argument("--seed", type=int, default=0, help="seeds the sampler and the CV split (0)")
     p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument(
+        "--plot",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also write Optuna's optimization-history plot of the study to FILE (.png, .svg, "
+        ".pdf, ...), with the trials warm-started by autometa marked",
+    )
     p.set_defaults(func=_tune)
 
 
@@ -282,6 +290,44 @@ def _cross_validate(
         receive.close()
 
 
+def history_plot(study: Any, target_name: str = "Objective Value") -> Any:
+    """Optuna's optimization-history plot of ``study``, the warm-started trials marked.
+
+    Returns the figure: Optuna's Axes (objective value per trial and best value so far),
+    and a star on each completed trial whose ``user_attrs`` say it was enqueued by
+    :func:`autometa.optuna.warm_start` (``"autometa:source" == "warm_start"``).
+    """
+    import matplotlib.pyplot as plt
+    import optuna
+    from optuna.visualization.matplotlib import plot_optimization_history
+
+    from autometa.optuna._warm_start import SOURCE_ATTR
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        with plt.style.context("ggplot"):  # Optuna's own style, without changing the global one
+            ax = plot_optimization_history(study, target_name=target_name)
+    done = optuna.trial.TrialState.COMPLETE
+    warm = [
+        t
+        for t in study.get_trials(deepcopy=False, states=(done,))
+        if t.user_attrs.get(SOURCE_ATTR) == "warm_start"
+    ]
+    if warm:
+        ax.scatter(
+            [t.number for t in warm],
+            [t.value for t in warm],
+            marker="*",
+            s=160,
+            color="C1",
+            edgecolor="black",
+            zorder=3,
+            label=f"warm-started by autometa ({len(warm)})",
+        )
+    ax.legend(loc="best")
+    return ax.figure
+
+
 def _tune(args: argparse.Namespace) -> int:
     import numpy as np
     import optuna
@@ -289,11 +335,13 @@ def _tune(args: argparse.Namespace) -> int:
 
     import metafeatures
     from autometa._io import read_table, split_target
+    from autometa.cli._recommend import check_plot_path, save_figure, use_file_backend
     from autometa.kb import METRICS
     from autometa.optuna import MetaSampler, suggest, warm_start
     from autometa.optuna._common import resolve_model, resolve_task
     from autometa.optuna._space import resolve_learners
 
+    check_plot_path(args.plot)
     n_trials = _option_int(args.n_trials, "--n-trials", 1)
     cv = _option_int(args.cv, "--cv", 2)
     if args.warm_trials is None:  # below --n-trials, so that the sampler has trials too
@@ -425,6 +473,9 @@ def _tune(args: argparse.Namespace) -> int:
     params = {k[len(prefix) :]: v for k, v in best.params.items() if k.startswith(prefix)}
     pipe = suggest(optuna.trial.FixedTrial(best.params), learners, task=task)
     estimator = pipe.steps[-1][1]
+    if args.plot is not None:
+        use_file_backend()
+        save_figure(history_plot(study, f"{metric} ({cv}-fold CV)"), args.plot)
     if args.format == "json":
         out = {
             "study_name": study.study_name,

@@ -452,58 +452,141 @@ class Recommendation:
         return f"In distribution ({distance})."
 
     def plot(self, ax: Any = None) -> Any:
-        """Draw the predicted scores with their intervals and the neighbours' distances.
+        """Draw the ranked scores with their intervals, the predicted fit times and neighbours.
+
+        One horizontal bar per recommendation, best on top: its predicted normalized score
+        with the interval as an error bar (the scale of :data:`SCORE_SCALE`), the
+        predicted seconds of one fit on all the rows (log scale; only when the cost model
+        gives them, column ``fit_time``), and the nearest knowledge-base datasets with their
+        distances against the out-of-distribution threshold.
 
         Parameters
         ----------
-        ax : matplotlib Axes, sequence of two Axes, or None
-            None: a new figure with two panels (scores; nearest datasets). One Axes: only
-            the scores. Two Axes: scores on the first, neighbours on the second.
+        ax : matplotlib Axes, sequence of Axes, or None
+            None: a new figure with a panel per part (scores; nearest datasets; fit time
+            when known). One Axes: only the scores. A sequence: scores on the first,
+            nearest datasets on the second, fit times on the third (if given).
 
         Returns
         -------
         matplotlib.figure.Figure
+            The figure; its axes, in ``fig.axes`` order, carry the labels ``"scores"``,
+            ``"neighbours"`` and ``"fit_time"`` (``ax.get_label()``) and are drawn left to
+            right as scores, fit time, neighbours. Save it with ``fig.savefig(path)``.
+
+        Examples
+        --------
+        >>> fig = rec.plot()  # doctest: +SKIP
+        >>> fig.savefig("recommendation.png", dpi=100)  # doctest: +SKIP
         """
         import matplotlib.pyplot as plt
 
+        table = self.table
+        fit_time = (
+            table["fit_time"].to_numpy(dtype=float)
+            if "fit_time" in table
+            else np.full(len(table), np.nan)
+        )
+        has_time = bool(len(table)) and bool(np.isfinite(fit_time).any())
         if ax is None:
-            fig, axes = plt.subplots(
-                1, 2, figsize=(11, 0.35 * max(len(self), 6) + 1.5), width_ratios=(3, 2)
-            )
+            widths = (3.0, 1.6, 2.2) if has_time else (3.0, 2.2)
+            fig = plt.figure(figsize=(4.0 * sum(widths) / 2.2, 0.32 * max(len(self), 6) + 1.6))
+            grid = fig.add_gridspec(1, len(widths), width_ratios=widths)
+            # Added in the order scores, neighbours, fit time (fig.axes order), drawn left to
+            # right as scores, fit time, neighbours.
+            axes = [fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, len(widths) - 1])]
+            if has_time:
+                axes.append(fig.add_subplot(grid[0, 1], sharey=axes[0]))
         elif isinstance(ax, (list, tuple, np.ndarray)):
             axes = list(np.ravel(ax))
             fig = axes[0].figure
         else:
             axes = [ax]
             fig = ax.figure
-        table = self.table
         y = np.arange(len(table))[::-1]
         score = table["score"].to_numpy(dtype=float)
-        low = np.nan_to_num(score - table["score_low"].to_numpy(dtype=float), nan=0.0)
-        high = np.nan_to_num(table["score_high"].to_numpy(dtype=float) - score, nan=0.0)
-        labels = [f"{r} {lrn}" for r, lrn in zip(table["rank"], table["learner"])]
-        axes[0].errorbar(score, y, xerr=[low, high], fmt="o", capsize=3, color="C0")
-        axes[0].set_yticks(y, labels)
-        axes[0].set_xlim(-0.02, 1.02)
-        axes[0].set_xlabel(f"predicted normalized {self.metric} (1 = best of the pool)")
+        low = np.clip(np.nan_to_num(score - table["score_low"].to_numpy(dtype=float)), 0, None)
+        high = np.clip(np.nan_to_num(table["score_high"].to_numpy(dtype=float) - score), 0, None)
+        labels = [f"{r}. {lrn}" for r, lrn in zip(table["rank"], table["learner"])]
+        unsure = (
+            table["unsure"].to_numpy(dtype=bool)
+            if "unsure" in table
+            else np.zeros(len(y), dtype=bool)
+        )
+        score_ax = axes[0]
+        score_ax.set_label("scores")
+        # One point per recommendation with its interval; unsure ones in grey. The axis is
+        # zoomed onto the intervals (scores of a top list are close to each other), with 1,
+        # the best of the pool, always in view.
+        for flag, color, name in (
+            (False, "C0", "predicted score and interval"),
+            (True, "0.6", "unsure (interval wider than 0.5)"),
+        ):
+            keep = unsure == flag
+            if keep.any():
+                score_ax.errorbar(
+                    score[keep],
+                    y[keep],
+                    xerr=[low[keep], high[keep]],
+                    fmt="o",
+                    capsize=3,
+                    color=color,
+                    label=name,
+                )
+        score_ax.set_yticks(y, labels)
+        finite = np.concatenate([score - low, score + high])
+        finite = finite[np.isfinite(finite)]
+        left = max(0.0, float(finite.min()) - 0.05) if finite.size else 0.0
+        # Predicted scores may exceed 1 (better than the best of the pool on similar data).
+        right = max(1.01, float(np.nanmax(score)) + 0.01) if np.isfinite(score).any() else 1.01
+        score_ax.set_xlim(left, right)
+        score_ax.axvline(1.0, color="0.4", lw=0.8, linestyle=":")
+        score_ax.set_xlabel(
+            f"predicted normalized {self.metric}\n(1 = best of the pool, 0 = worst)"
+        )
         title = f"Top {len(table)} for this {self.task} dataset"
-        axes[0].set_title(title + (" (out of distribution)" if self.is_ood else ""))
-        axes[0].grid(axis="x", alpha=0.3)
+        if unsure.any():
+            score_ax.legend(loc="lower left", fontsize="small")
+        score_ax.set_title(title + ("\nOUT OF DISTRIBUTION" if self.is_ood else ""))
+        score_ax.grid(axis="x", alpha=0.3)
         if len(axes) > 1:
             nb = self.neighbours
+            nb_ax = axes[1]
+            nb_ax.set_label("neighbours")
             yy = np.arange(len(nb))[::-1]
-            axes[1].barh(yy, nb["distance"].to_numpy(dtype=float), color="C1")
-            axes[1].set_yticks(yy, [str(n) for n in nb["name"]])
+            bars = nb_ax.barh(yy, nb["distance"].to_numpy(dtype=float), color="C1")
+            nb_ax.bar_label(bars, fmt="%.2g", padding=2, fontsize="small")
+            far = np.nanmax(np.append(nb["distance"].to_numpy(dtype=float), self.ood_threshold))
+            if math.isfinite(far) and far > 0:  # room for the labels
+                nb_ax.set_xlim(0, far * 1.2)
+            nb_ax.set_yticks(yy, [str(n) for n in nb["name"]])
+            nb_ax.yaxis.tick_right()
             if math.isfinite(self.ood_threshold):
-                axes[1].axvline(
+                nb_ax.axvline(
                     self.ood_threshold,
                     color="C3",
                     linestyle="--",
                     label=f"out-of-distribution threshold ({self.ood_threshold:.3g})",
                 )
-                axes[1].legend(loc="lower right", fontsize="small")
-            axes[1].set_xlabel("distance (smaller = more alike)")
-            axes[1].set_title("Nearest knowledge-base datasets")
+                nb_ax.legend(loc="best", fontsize="small")
+            nb_ax.set_xlabel("distance in meta-feature space\n(smaller = more alike)")
+            nb_ax.set_title("Nearest datasets")
+        if len(axes) > 2 and has_time:
+            time_ax = axes[2]
+            time_ax.set_label("fit_time")
+            shown = np.where(np.isfinite(fit_time), fit_time, np.nan)
+            bars = time_ax.barh(y, shown, color="C2")
+            time_ax.bar_label(
+                bars, labels=[_seconds_text(v) for v in shown], padding=2, fontsize="small"
+            )
+            time_ax.set_xscale("log")
+            known = shown[np.isfinite(shown) & (shown > 0)]
+            if known.size:  # room for the labels right of the longest bar
+                time_ax.set_xlim(known.min() / 2, known.max() * 6)
+            time_ax.tick_params(axis="y", labelleft=False)
+            time_ax.set_xlabel("predicted fit time, s\n(one single-threaded fit, all rows)")
+            time_ax.set_title("Fit time")
+            time_ax.grid(axis="x", alpha=0.3)
         fig.tight_layout()
         return fig
 
@@ -532,6 +615,17 @@ class Recommendation:
         return f"<p><b>{html.escape(self._header())}</b></p>{body}" + (
             f"<p>nearest datasets: {near}</p>" if near else ""
         )
+
+
+def _seconds_text(v: float) -> str:
+    """A predicted time as a short label ("" when unknown)."""
+    if not math.isfinite(v):
+        return ""
+    if v < 60:
+        return f"{v:.2g} s"
+    if v < 3600:
+        return f"{v / 60:.2g} min"
+    return f"{v / 3600:.2g} h"
 
 
 def percentile_words(pct: float, *, short: bool = False) -> str:
