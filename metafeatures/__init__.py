@@ -63,10 +63,14 @@ from metafeatures._extract import (
     feature_names,
     openml_quality_names,
 )
+from metafeatures._info_theory import n_bins
 from metafeatures._registry import DEFAULT_GROUPS, GROUPS
+from metafeatures._stats import discretize
 from metafeatures._task import MAX_CLASSES, infer_task, is_ambiguous, task_summary
 
 __all__ = [
+    "discretize",
+    "n_bins",
     "DEFAULT_GROUPS",
     "GROUPS",
     "MAX_CLASSES",

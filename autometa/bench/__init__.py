@@ -10,6 +10,7 @@ Examples
 
 from __future__ import annotations
 
+from autometa.bench._compare import run_compare, settings_for
 from autometa.bench._hybrid import PortfolioHybrid, hybrid_method
 from autometa.bench._lodo import (
     DEFAULT_KS,
@@ -30,6 +31,8 @@ from autometa.bench._stats import (
 )
 
 __all__ = [
+    "run_compare",
+    "settings_for",
     "DEFAULT_KS",
     "DEFAULT_METHODS",
     "FriedmanResult",

@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from autometa._exceptions import ModelError, ParameterError
-from autometa.models._base import MetaModel, Prediction, TaskData, check_positive_int
+from autometa._validation import check_positive_int
+from autometa.models import MetaModel, Prediction, TaskData
 
 __all__ = ["HYBRID_PATTERN", "PortfolioHybrid", "hybrid_method", "is_hybrid_name"]
 

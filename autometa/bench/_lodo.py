@@ -37,7 +37,8 @@ import numpy as np
 import pandas as pd
 
 from autometa._exceptions import ModelError, ParameterError
-from autometa.models._base import MetaModel, TaskData, check_positive_int
+from autometa._validation import check_positive_int
+from autometa.models import MetaModel, TaskData
 
 __all__ = [
     "DEFAULT_KS",

@@ -96,8 +96,7 @@ def _alarm(signum: int, frame: object) -> None:
 
 def sturges_codes(y: pd.Series) -> np.ndarray:
     """Equal-width Sturges bins of a numeric target (``metafeatures``' own binning)."""
-    from metafeatures._info_theory import n_bins
-    from metafeatures._stats import discretize
+    from metafeatures import discretize, n_bins
 
     v = y.to_numpy(dtype=np.float64).reshape(-1, 1)
     return discretize(v, n_bins(v.shape[0]))[0][:, 0]

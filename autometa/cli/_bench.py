@@ -177,7 +177,7 @@ def _command(args: argparse.Namespace) -> str:
 def _compare(args: argparse.Namespace) -> int:
     import datetime
 
-    from autometa.bench._compare import run_compare, settings_for
+    from autometa.bench import run_compare, settings_for
     from autometa.kb import KnowledgeBase
 
     methods = None

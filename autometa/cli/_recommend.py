@@ -121,7 +121,7 @@ def _table(rec: Any) -> str:
 
 
 def _reasons(rec: Any) -> str:
-    from autometa.recommend._recommendation import percentile_words
+    from autometa.recommend import percentile_words
 
     lines = []
     if len(rec.neighbours):

@@ -301,7 +301,7 @@ def history_plot(study: Any, target_name: str = "Objective Value") -> Any:
     import optuna
     from optuna.visualization.matplotlib import plot_optimization_history
 
-    from autometa.optuna._warm_start import SOURCE_ATTR
+    from autometa.optuna import SOURCE_ATTR
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
@@ -337,9 +337,14 @@ def _tune(args: argparse.Namespace) -> int:
     from autometa._io import read_table, split_target
     from autometa.cli._recommend import check_plot_path, save_figure, use_file_backend
     from autometa.kb import METRICS
-    from autometa.optuna import MetaSampler, suggest, warm_start
-    from autometa.optuna._common import resolve_model, resolve_task
-    from autometa.optuna._space import resolve_learners
+    from autometa.optuna import (
+        MetaSampler,
+        resolve_learners,
+        resolve_model,
+        resolve_task,
+        suggest,
+        warm_start,
+    )
 
     check_plot_path(args.plot)
     n_trials = _option_int(args.n_trials, "--n-trials", 1)

@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+from autometa.optuna._common import resolve_model, resolve_task
 from autometa.optuna._history import add_search, add_study
 from autometa.optuna._sampler import MetaSampler
 from autometa.optuna._space import (
@@ -27,13 +28,18 @@ from autometa.optuna._space import (
     ParamNames,
     map_value,
     param_name,
+    resolve_learners,
     search_space,
     suggest,
 )
-from autometa.optuna._warm_start import study_distributions, warm_start
+from autometa.optuna._warm_start import SOURCE_ATTR, study_distributions, warm_start
 
 __all__ = [
     "LEARNER_PARAM",
+    "SOURCE_ATTR",
+    "resolve_learners",
+    "resolve_model",
+    "resolve_task",
     "SEPARATOR",
     "MetaSampler",
     "ParamNames",

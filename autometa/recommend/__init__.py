@@ -17,9 +17,10 @@ from autometa.recommend._recommend import (
     recommend,
     recommend_from_metafeatures,
 )
-from autometa.recommend._recommendation import SCORE_SCALE, Recommendation
+from autometa.recommend._recommendation import SCORE_SCALE, Recommendation, percentile_words
 
 __all__ = [
+    "percentile_words",
     "SCORE_SCALE",
     "Recommendation",
     "compute_metafeatures",
