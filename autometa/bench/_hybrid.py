@@ -75,7 +75,8 @@ class PortfolioHybrid(MetaModel):
         from autometa.models import GreedyPortfolio, model_class
 
         check_positive_int(self.k0, "k0", type(self).__name__)
-        self.portfolio_ = GreedyPortfolio().fit(data)
+        self.portfolio_ = GreedyPortfolio()
+        self.portfolio_.fit(data)
         if getattr(self, "inner_", None) is None:
             self.inner_ = model_class(self.inner)(random_state=self.random_state).fit(data)
         self.head_ = list(self.portfolio_.order[: self.k0])

@@ -163,7 +163,7 @@ def live_methods(
     from autometa.learners import get_learner
 
     clf = task == "classification"
-    meta = MetaClassifier if clf else MetaRegressor
+    meta: Any = MetaClassifier if clf else MetaRegressor
     names = {
         "RF": "RandomForestClassifier" if clf else "RandomForestRegressor",
         "HGB": "HistGradientBoostingClassifier" if clf else "HistGradientBoostingRegressor",

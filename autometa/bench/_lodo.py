@@ -598,7 +598,7 @@ def _fit_method(
     if isinstance(factory, _Registered):
         fitted[(factory.name, seed)] = model
     if isinstance(model, PortfolioHybrid):
-        fitted.setdefault((factory.inner, seed), model.inner_)  # type: ignore[union-attr]
+        fitted.setdefault((factory.inner, seed), model.inner_)  # type: ignore[attr-defined]
     return model
 
 

@@ -14,6 +14,7 @@ import statistics
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -136,7 +137,7 @@ def run_pymfe(
 ) -> tuple[float, dict[str, float]]:
     from pymfe.mfe import MFE
 
-    limit = _single_thread_limiter()
+    limit: Any = _single_thread_limiter()
     if timeout:
         signal.signal(signal.SIGALRM, _alarm)
         signal.setitimer(signal.ITIMER_REAL, timeout)

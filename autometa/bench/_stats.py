@@ -17,6 +17,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -167,7 +168,7 @@ def nemenyi_cd(k: int, n_datasets: int, alpha: float = 0.05) -> float:
 def _cliques(ranks: pd.Series, cd: float) -> list[tuple[int, int]]:
     """Maximal runs (first, last position in rank order) whose ranks differ by < cd."""
     r = ranks.to_numpy()
-    spans = []
+    spans: list[tuple[int, int]] = []
     for i in range(len(r)):
         j = i
         while j + 1 < len(r) and r[j + 1] - r[i] < cd:
@@ -177,7 +178,7 @@ def _cliques(ranks: pd.Series, cd: float) -> list[tuple[int, int]]:
     return spans
 
 
-def plot_cd(result: FriedmanResult, ax: object, title: str = "") -> None:
+def plot_cd(result: FriedmanResult, ax: Any, title: str = "") -> None:
     """Draw a critical-difference diagram (Demšar 2006, figure 1) on a matplotlib axis.
 
     Methods sit on a rank axis (best on the left); a bar joins methods whose average
@@ -186,7 +187,7 @@ def plot_cd(result: FriedmanResult, ax: object, title: str = "") -> None:
     ranks = result.ranks.sort_values()
     k = len(ranks)
     lo, hi = 1.0, float(k)
-    a = ax  # type: ignore[assignment]
+    a = ax
     a.set_xlim(lo - 0.3, hi + 0.3)
     n_half = (k + 1) // 2
     a.set_ylim(-(n_half + 2.5), 1.8)

@@ -183,7 +183,7 @@ def _create_study(args: argparse.Namespace, direction: str, sampler: Any) -> Any
         return optuna.create_study(
             storage=args.storage,
             study_name=args.study_name,
-            direction=direction,
+            direction=direction,  # type: ignore[arg-type]  # checked: 'maximize' or 'minimize'
             sampler=sampler,
             load_if_exists=args.study_name is not None,
         )

@@ -490,7 +490,7 @@ class Recommendation:
         has_time = bool(len(table)) and bool(np.isfinite(fit_time).any())
         if ax is None:
             widths = (3.0, 1.6, 2.2) if has_time else (3.0, 2.2)
-            fig = plt.figure(figsize=(4.0 * sum(widths) / 2.2, 0.32 * max(len(self), 6) + 1.6))
+            fig: Any = plt.figure(figsize=(4.0 * sum(widths) / 2.2, 0.32 * max(len(self), 6) + 1.6))
             grid = fig.add_gridspec(1, len(widths), width_ratios=widths)
             # Added in the order scores, neighbours, fit time (fig.axes order), drawn left to
             # right as scores, fit time, neighbours.
