@@ -13,7 +13,6 @@ from sklearn.datasets import load_breast_cancer, make_classification
 
 import autometa
 from autometa import DataError, ModelError, OutOfDistributionWarning, ParameterError
-from autometa.models import default_models_dir
 from autometa.recommend import Recommendation, infer_task, recommend
 from recommend._tiny import _datasets
 
@@ -200,18 +199,15 @@ def test_data_errors(frame, kb, tmp_path: Path):
         recommend(tmp_path / "missing.csv", target="y", kb=kb)
 
 
-@pytest.mark.skipif(
-    (default_models_dir() / "models.json").is_file(), reason="default models are shipped"
-)
-def test_without_shipped_models_the_error_says_how_to_fix(frame):
+def test_without_shipped_models_the_error_says_how_to_fix(frame, tmp_path, monkeypatch):
+    import autometa.models._defaults
+
+    # an installation whose default models are missing
+    monkeypatch.setattr(autometa.models._defaults, "default_models_dir", lambda: tmp_path)
     with pytest.raises(ModelError, match="autometa models train"):
         recommend(frame, target="y")
 
 
-@pytest.mark.skipif(
-    not (default_models_dir() / "models.json").is_file(),
-    reason="needs the shipped default models (autometa/data/models/models.json is absent)",
-)
 def test_shipped_default_recommends_breast_cancer():
     df = load_breast_cancer(as_frame=True).frame
     with warnings.catch_warnings():
