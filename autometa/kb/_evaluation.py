@@ -40,6 +40,7 @@ from autometa._metrics import protocol_scoring
 from autometa.kb._datasets import DatasetSpec, load_dataset
 from autometa.kb._schema import METRICS, metrics_for
 from autometa.learners import Configuration
+from metafeatures import stratified_subsample
 
 __all__ = [
     "PROTOCOL_VERSION",
@@ -75,23 +76,11 @@ class _Prepared:
 
 
 def _subsample_positions(y: np.ndarray | None, n: int, max_rows: int, folds: int, seed: int):
-    """Sorted positions of a deterministic subsample (stratified when ``y`` is given).
-
-    Each class keeps ``floor(count * max_rows / n)`` rows (at least ``min(count, folds)``),
-    so a stratified subsample has between ``max_rows - n_classes`` and about ``max_rows``
-    rows. Changing this changes every run: bump :data:`PROTOCOL_VERSION` with it.
-    """
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(n)
-    if y is None:
-        return np.sort(order[:max_rows])
-    keys = y[order]
-    counts = np.bincount(keys)
-    take = np.floor(counts * (max_rows / n)).astype(np.int64)
-    take = np.maximum(take, np.minimum(counts, folds))  # keep small classes usable
-    by_class = order[np.argsort(keys, kind="stable")]
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    return np.sort(np.concatenate([by_class[s : s + t] for s, t in zip(starts, take)]))
+    """Sorted positions of the protocol's deterministic subsample (stratified when ``y`` is
+    given; every class keeps at least ``min(count, folds)`` rows): metafeatures'
+    :func:`~metafeatures.stratified_subsample`. Changing it changes every run: bump
+    :data:`PROTOCOL_VERSION` with it."""
+    return stratified_subsample(n, max_rows, y, min_per_class=folds, random_state=seed)
 
 
 def _prepare(spec: DatasetSpec, *, folds: int, max_rows: int | None, seed: int) -> _Prepared:

@@ -124,10 +124,8 @@ def test_a_learning_curve_is_compared_at_its_full_size():
     assert set(kept["n_rows_used"]) == {5000}
 
 
-def test_dense_configurations_leave_out_configurations_of_few_datasets(tmp_path):
-    from tests.conftest import make_kb
-
-    kb = make_kb(n_datasets=4, configs_per_learner=2)
+def test_dense_configurations_leave_out_configurations_of_few_datasets(tmp_path, kb_factory):
+    kb = kb_factory(n_datasets=4, configs_per_learner=2)
     pool = kb.dense_configurations("classification")
     assert sorted(pool) == sorted(kb.configurations["config_id"])
     extra = Configuration("DecisionTreeClassifier", {"max_depth": 3})
@@ -151,10 +149,8 @@ def _as_v1(kb: KnowledgeBase, path: Path) -> None:
     (path / "manifest.json").write_text(json.dumps(manifest))
 
 
-def test_a_v1_knowledge_base_is_upgraded_on_load(tmp_path):
-    from tests.conftest import make_kb
-
-    kb = make_kb(n_datasets=2, configs_per_learner=2)
+def test_a_v1_knowledge_base_is_upgraded_on_load(tmp_path, kb_factory):
+    kb = kb_factory(n_datasets=2, configs_per_learner=2)
     runs = kb.runs
     runs["provenance"] = [json.dumps({"n_rows_used": 40})] + ["{}"] * (len(runs) - 1)
     kb = KnowledgeBase(kb.datasets, kb.configurations, runs, kb.metafeatures, kb.manifest)

@@ -36,24 +36,35 @@ def test_without_classes_and_without_need():
     np.testing.assert_array_equal(stratified_subsample(5, 10, y), np.arange(5))
 
 
-def test_the_runner_draws_the_same_rows():
-    """The knowledge-base runner's subsample (every stored run depends on it) is this one."""
-    runner = pytest.importorskip("autometa.kb._runner")
-    draw = getattr(runner, "_subsample_positions", None)
-    if draw is None:  # the runner calls stratified_subsample itself
-        import inspect
+def _protocol_1_draw(y, n, max_rows, folds, seed):
+    """The knowledge-base runner's subsample of build protocol 1, frozen (every stored run
+    was drawn with it)."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(n)
+    if y is None:
+        return np.sort(order[:max_rows])
+    keys = y[order]
+    counts = np.bincount(keys)
+    take = np.floor(counts * (max_rows / n)).astype(np.int64)
+    take = np.maximum(take, np.minimum(counts, folds))
+    by_class = order[np.argsort(keys, kind="stable")]
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    return np.sort(np.concatenate([by_class[s : s + t] for s, t in zip(starts, take)]))
 
-        assert "stratified_subsample" in inspect.getsource(runner)
-        return
+
+def test_the_runner_draws_the_rows_of_build_protocol_1():
+    """The runner draws with stratified_subsample; it must keep drawing the stored runs' rows."""
+    from autometa.kb._evaluation import _subsample_positions
+
     rng = np.random.default_rng(3)
     for n, max_rows, folds in [(3000, 500, 5), (1234, 1000, 10), (800, 100, 3)]:
         y = rng.choice(5, size=n, p=[0.5, 0.3, 0.15, 0.049, 0.001])
         for seed in (0, 42):
             np.testing.assert_array_equal(
-                draw(y, n, max_rows, folds, seed),
-                stratified_subsample(n, max_rows, y, min_per_class=folds, random_state=seed),
+                _subsample_positions(y, n, max_rows, folds, seed),
+                _protocol_1_draw(y, n, max_rows, folds, seed),
             )
             np.testing.assert_array_equal(
-                draw(None, n, max_rows, folds, seed),
-                stratified_subsample(n, max_rows, random_state=seed),
+                _subsample_positions(None, n, max_rows, folds, seed),
+                _protocol_1_draw(None, n, max_rows, folds, seed),
             )
