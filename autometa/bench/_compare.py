@@ -181,6 +181,17 @@ def _lookup_studies(kb: Any, lodo: Any, settings: CompareSettings, kb_for_sample
     )
 
 
+def _rank_figures(result: Any, out: Path, stem: str, title: str) -> list[str]:
+    """:func:`_rank_figure` at each k of :data:`RANK_KS` the result reaches, written to
+    ``out/<stem>_k<k>.png``; returns the Markdown lines (tests and pictures)."""
+    md: list[str] = []
+    for k in RANK_KS:
+        if k <= result.k_max:
+            md += _rank_figure(result, k, out / f"{stem}_k{k}.png", title)
+            md += [f"![average ranks at k = {k}]({stem}_k{k}.png)", ""]
+    return md
+
+
 def _rank_figure(result: Any, k: int, path: Path, title: str) -> list[str]:
     """Average-rank bars and a critical-difference diagram per block at ``k`` trials;
     returns the Markdown lines of the Friedman tests."""
@@ -445,11 +456,7 @@ def run_compare(
             "",
             lodo.to_markdown(ks),
         ]
-        for k in RANK_KS:
-            if k <= lodo.k_max:
-                md += _rank_figure(lodo, k, out / f"ranks_lodo_k{k}.png", "meta-models")
-                md.append(f"![average ranks at k = {k}](ranks_lodo_k{k}.png)")
-                md.append("")
+        md += _rank_figures(lodo, out, "ranks_lodo", "meta-models")
         lookup = None
         if settings.lookup_methods and settings.lookup_families > 0:
             started = clock.start()
@@ -475,13 +482,7 @@ def run_compare(
                 "",
                 lookup.to_markdown(ks),
             ]
-            for k in RANK_KS:
-                if k <= lookup.k_max:
-                    md += _rank_figure(
-                        lookup, k, out / f"ranks_lookup_k{k}.png", "meta-models and Optuna"
-                    )
-                    md.append(f"![average ranks at k = {k}](ranks_lookup_k{k}.png)")
-                    md.append("")
+            md += _rank_figures(lookup, out, "ranks_lookup", "meta-models and Optuna")
         md.append("![regret curves](regret_lodo.png)")
         md.append("")
         # 2. live

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 from autometa._exceptions import ParameterError
 
@@ -180,14 +181,7 @@ def _compare(args: argparse.Namespace) -> int:
     from autometa.bench import run_compare, settings_for
     from autometa.kb import KnowledgeBase
 
-    methods = None
-    if args.methods is not None:
-        methods = tuple(m.strip() for m in args.methods.split(",") if m.strip())
-        if not methods:
-            raise ParameterError(
-                f"The '--methods' option must list methods separated by commas. Got "
-                f"{args.methods!r} instead."
-            )
+    methods = _parse_methods(args.methods)
     for name in ("seeds", "max_families", "tpe_trials", "n_jobs"):
         value = getattr(args, name)
         if value is not None and value < 1:
@@ -200,7 +194,7 @@ def _compare(args: argparse.Namespace) -> int:
         )
     settings = settings_for(
         args.quick,
-        methods=methods,
+        methods=None if methods is None else tuple(methods),
         ranker=args.ranker,
         seeds=args.seeds,
         max_families=args.max_families,
@@ -225,18 +219,23 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_methods(value: str | None) -> list[str] | None:
+    """The method names of a comma-separated ``--methods`` (None: the default methods)."""
+    if value is None:
+        return None
+    methods = [m.strip() for m in value.split(",") if m.strip()]
+    if not methods:
+        raise ParameterError(
+            f"The '--methods' option must list methods separated by commas. Got {value!r} instead."
+        )
+    return methods
+
+
 def _lodo(args: argparse.Namespace) -> int:
     from autometa.bench import DEFAULT_KS, run_lodo
     from autometa.kb import KnowledgeBase
 
-    methods = None
-    if args.methods is not None:
-        methods = [m.strip() for m in args.methods.split(",") if m.strip()]
-        if not methods:
-            raise ParameterError(
-                f"The '--methods' option must list methods separated by commas. Got "
-                f"{args.methods!r} instead."
-            )
+    methods: Any = _parse_methods(args.methods)  # names, or Methods with --fit-once
     kb = KnowledgeBase.default() if args.kb is None else KnowledgeBase.load(args.kb)
     if args.fit_once:
         from autometa.bench import make_methods
