@@ -15,6 +15,8 @@ dense   every configuration of pool v2 on every dataset of its task (v1 runs reu
 large   for every dataset with more than 2,000 rows: each learner's best configuration of
         its dense runs, then the next best, LARGE_CONFIGS in all, on min(n_rows, 20,000) rows.
 finish  merges dense + large + hpo into kb-build/v2/default_kb (a knowledge base).
+preview merges dense + hpo into kb-build/v2/preview_kb, without the large stage (not a stage
+        of run_v2.sh: for evaluating the meta-models while `large` runs).
 """
 
 from __future__ import annotations
@@ -267,11 +269,10 @@ def stage_large(n_jobs: int) -> None:
     )
 
 
-def stage_finish() -> None:
+def stage_finish(preview: bool = False) -> None:
     dense = KnowledgeBase.load(OUT / "dense_kb")
-    large = KnowledgeBase.load(OUT / "large_kb")
     hpo_runs, hpo_configs = _hpo_runs()
-    kb = dense.merge(large)
+    kb = dense if preview else dense.merge(KnowledgeBase.load(OUT / "large_kb"))
     v1_origin = _v1().configurations.set_index("config_id")["origin"]
     configs = kb.configurations
     configs["origin"] = configs["config_id"].map(v1_origin).fillna("hpo")
@@ -300,13 +301,19 @@ def stage_finish() -> None:
         metafeatures=kb.metafeatures,
         manifest=manifest,
     )
-    final.save(OUT / "default_kb")
+    if preview:
+        manifest["description"] = (
+            "Preview of the default knowledge base v2 (kb-build/README.md): pool v2 evaluated "
+            "densely at 1,000 rows and every trial of the per-dataset searches (source 'hpo'), "
+            "without the large stage."
+        )
+    final.save(OUT / ("preview_kb" if preview else "default_kb"))
     print(final)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("stage", choices=["hpo", "pool", "dense", "large", "finish"])
+    parser.add_argument("stage", choices=["hpo", "pool", "dense", "large", "finish", "preview"])
     parser.add_argument("--n-jobs", type=int, default=2)
     args = parser.parse_args()
     logging.basicConfig(
@@ -324,7 +331,7 @@ def main() -> None:
     elif args.stage == "large":
         stage_large(args.n_jobs)
     else:
-        stage_finish()
+        stage_finish(preview=args.stage == "preview")
 
 
 if __name__ == "__main__":
