@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Ship knowledge base v2 and the default meta-models trained on it, once the build's `finish`
-# stage has written kb-build/v2/default_kb (kb-build/README.md).
-#   kb-build/ship_v2.sh [RANKER]
+# stage has written kb-build/v2/default_kb (kb-build/README.md), or its preview without the
+# large stage (`python kb-build/build_v2.py preview` -> kb-build/v2/preview_kb).
+#   kb-build/ship_v2.sh RANKER [KB_DIR]      (KB_DIR default: kb-build/v2/default_kb)
 # 1. recomputes the meta-features with the installed metafeatures package (so the stored
 #    meta-features match what `recommend` computes live),
 # 2. copies the knowledge base into the package (autometa/data/default_kb),
@@ -11,9 +12,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . .venv/bin/activate
 ranker="${1:?give the ranker chosen by the leave-one-family-out benchmark on v2}"
-[ -f kb-build/v2/finish.done ] || { echo "kb-build/v2/finish.done is missing: finish the build first"; exit 1; }
+source="${2:-kb-build/v2/default_kb}"
+if [ "$source" = kb-build/v2/default_kb ] && [ ! -f kb-build/v2/finish.done ]; then
+  echo "kb-build/v2/finish.done is missing: finish the build first"; exit 1
+fi
 work=$(mktemp -d)/default_kb
-cp -r kb-build/v2/default_kb "$work"
+cp -r "$source" "$work"
 autometa kb refresh-metafeatures "$work" --datasets ../shared/datasets/pmlb --n-jobs 2 --no-progress
 rm -rf autometa/data/default_kb
 cp -r "$work" autometa/data/default_kb
