@@ -23,6 +23,7 @@ import pandas as pd
 
 from autometa._exceptions import ParameterError
 from autometa._metrics import DEFAULT_METRIC, METRICS
+from autometa._task import check_task
 from autometa.learners import Configuration, Learner, get_learner
 from autometa.optuna._common import resolve_metafeatures, resolve_task
 from autometa.optuna._space import LEARNER_PARAM, ParamNames, resolve_learners
@@ -159,8 +160,8 @@ def add_study(
         Complete trials become ``ok`` runs, failed ones ``failed`` runs; others are skipped.
     X, y : array-like
         The data the study tuned on (for meta-features and the dataset's row).
-    task : {"classification", "regression"}, optional
-        Default: inferred from ``y``.
+    task : {"classification", "regression"} or None, default=None
+        None (or ``"auto"``, the same): inferred from ``y``.
     metric : str, optional
         The knowledge-base metric the objective returns (default: the task's default
         metric). It must agree with the study's direction.
@@ -287,7 +288,9 @@ def add_search(
         ``neg_mean_absolute_error`` (for several metrics, the ``refit`` one).
     X, y : array-like
         The data the search was fitted on.
-    task, dataset_id, family, metafeatures
+    task : {"classification", "regression"} or None, default=None
+        None (or ``"auto"``, the same): the task of the search's learner.
+    dataset_id, family, metafeatures
         As in :func:`add_study` (``dataset_id`` default ``"user/search-<learner>"``).
 
     Returns
@@ -309,7 +312,7 @@ def add_search(
         )
     base, prefix = _final_estimator(search_cv.estimator)
     default_learner = _learner_of(base, owner)
-    task = resolve_task(task or default_learner.task, y, owner)
+    task = resolve_task(check_task(task, owner) or default_learner.task, y, owner)
     scoring = search_cv.scoring
     key = "mean_test_score"
     if isinstance(scoring, (list, tuple, set, dict)):

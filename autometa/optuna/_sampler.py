@@ -210,8 +210,8 @@ class MetaSampler(BaseSampler):
         The data being tuned; used for its meta-features (and ``y`` for the task).
     metafeatures : Series, optional
         The data's meta-features, instead of X and y.
-    task : {"classification", "regression"}, optional
-        Default: inferred from ``y``.
+    task : {"classification", "regression"} or None, default=None
+        None (or ``"auto"``, the same): inferred from ``y``.
     model : MetaModel, optional
         The meta-model; default: the shipped adaptive model of the task (``"maml"``).
     kb : KnowledgeBase, optional

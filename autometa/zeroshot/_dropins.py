@@ -236,8 +236,9 @@ def make_dropin(learner_name: str, module: str = "autometa.zeroshot") -> type:
         The recommended hyperparameters (before your parameters are applied).
     recommendation_ : Recommendation or None
         The recommendation restricted to this learner.
-    meta_features_ : Series
-        The training data's meta-features.
+    metafeatures_ : Series
+        The training data's meta-features (``meta_features_``, its old name, is
+        deprecated: it warns and will be removed in autometa 0.3).
 
     Examples
     --------

@@ -437,6 +437,15 @@ def test_default_metric_and_metric_errors(hand_kb):
         hand_kb.normalized_matrix(task="regression", fill_failed="best")
     only_reg = hand_kb.subset(task="regression")
     pd.testing.assert_frame_equal(only_reg.performance_matrix(), only_reg.performance_matrix("r2"))
+    # task None (or "auto", the same): the metric's task, else the only task
+    pd.testing.assert_frame_equal(
+        only_reg.performance_matrix(task="auto"), only_reg.performance_matrix("r2")
+    )
+    pd.testing.assert_frame_equal(
+        hand_kb.normalized_matrix("r2", task="auto"), hand_kb.normalized_matrix("r2")
+    )
+    with pytest.raises(ParameterError, match="needs the 'task' parameter.*both tasks"):
+        hand_kb.performance_matrix(task="auto")
 
 
 @pytest.mark.parametrize(("metric", "values"), [("balanced_accuracy", BA), ("log_loss", LOGLOSS)])
