@@ -247,9 +247,11 @@ class MetaSampler(BaseSampler):
         Gradient steps of adaptation (default: the model's own).
     independent_sampler : BaseSampler, optional
         For parameters the sampler does not know (default: ``TPESampler(seed=seed)``).
-    seed : int, optional
+    seed : int or None, default=None
         Seeds the random candidates and the default independent sampler: the same seed, data
-        and model give the same trials.
+        and model give the same trials. Named ``seed``, not ``random_state`` as elsewhere in
+        autometa, because every Optuna sampler takes ``seed`` (``TPESampler(seed=...)``):
+        a ``MetaSampler`` replaces one without renaming.
 
     Examples
     --------
