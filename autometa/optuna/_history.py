@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from autometa._exceptions import ParameterError
-from autometa._metrics import DEFAULT_METRIC, METRICS
+from autometa._metrics import DEFAULT_METRIC, METRICS, metric_for_scorer
 from autometa._task import check_task
 from autometa.learners import Configuration, Learner, get_learner
 from autometa.optuna._common import resolve_metafeatures, resolve_task
@@ -31,11 +31,6 @@ from autometa.optuna._space import LEARNER_PARAM, ParamNames, resolve_learners
 __all__ = ["add_study", "add_search"]
 
 logger = logging.getLogger(__name__)
-
-# scikit-learn scorer name -> (knowledge-base metric, sign to apply to the scorer's value)
-_SCORERS: dict[str, tuple[str, float]] = {
-    scorer: (m.name, m.sign) for m in METRICS.values() for scorer in (*m.scorer_aliases, m.scorer)
-}
 
 
 def _dataset_frame(
@@ -322,14 +317,17 @@ def add_search(
                 f"refit=<scorer name>. Got refit={search_cv.refit!r} instead."
             )
         scoring, key = search_cv.refit, f"mean_test_{search_cv.refit}"
+    # a scorer name -> (knowledge-base metric, sign to apply to the scorer's value)
+    found = metric_for_scorer(scoring) if isinstance(scoring, str) else None
     if scoring is None:
         metric, sign = ("accuracy", 1.0) if task == "classification" else ("r2", 1.0)
-    elif isinstance(scoring, str) and scoring in _SCORERS:
-        metric, sign = _SCORERS[scoring]
+    elif found is not None:
+        metric, sign = found
     else:
+        names = [s for m in METRICS.values() for s in (*m.scorer_aliases, m.scorer)]
         raise ParameterError(
             f"The scoring of the search given to {owner} must be None or one of "
-            f"{list(_SCORERS)}. Got {scoring!r} instead."
+            f"{names}. Got {scoring!r} instead."
         )
     rows = []
     fit_times = results.get("mean_fit_time", [np.nan] * len(results["params"]))
