@@ -795,21 +795,21 @@ class KnowledgeBase:
 
     @classmethod
     def default(cls) -> KnowledgeBase:
-        """The knowledge base shipped with autometa (``autometa/data/default_kb``).
+        """The knowledge base shipped with autometa (``autometa/data/default_kb``, found with
+        :func:`autometa._resources.package_data` like the shipped models).
 
         Raises
         ------
         KnowledgeBaseError
             If this installation ships none.
         """
-        from importlib import resources
+        from autometa._resources import package_data
 
-        resource = resources.files("autometa") / "data" / "default_kb"
-        if not resource.joinpath(MANIFEST_FILE).is_file():
+        directory = package_data("default_kb")
+        if not (directory / MANIFEST_FILE).is_file():
             raise KnowledgeBaseError(
                 "No default knowledge base is shipped with this installation of autometa "
-                "(autometa/data/default_kb/manifest.json is absent). Build one with "
+                f"('{directory / MANIFEST_FILE}' is absent). Build one with "
                 "'autometa kb build' and pass its path, or reinstall autometa."
             )
-        with resources.as_file(resource) as directory:
-            return cls.load(directory)
+        return cls.load(directory)
