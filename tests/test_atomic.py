@@ -145,3 +145,43 @@ def test_every_artifact_reads_its_schema_version_alike(tmp_path, kb_factory, ver
             load()
         header_file.write_text(json.dumps(good))
         load()
+
+
+def test_write_file_keeps_the_old_file_when_writing_fails(tmp_path):
+    from autometa._atomic import write_file
+
+    target = tmp_path / "runs.parquet"
+    write_file(target, lambda tmp: tmp.write_bytes(b"old"))
+
+    def broken(tmp):
+        tmp.write_bytes(b"half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        write_file(target, broken)
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["runs.parquet"]
+
+
+def test_a_builds_runs_file_is_replaced_atomically(tmp_path, monkeypatch):
+    """The work directory's parquet files of runs go through _atomic.write_file."""
+    import pandas as pd
+
+    from autometa.kb._workdir import _WorkDir
+
+    work = _WorkDir(tmp_path / "kb.build")
+    first = pd.DataFrame({"dataset_id": ["d"], "config_id": ["c1"], "accuracy": [0.5]})
+    work.write_runs("user/d", first)
+    second = pd.concat([first, first.assign(config_id="c2")])
+
+    def killed(self, path, *args, **kwargs):
+        path.write_bytes(b"PAR1 torn")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", killed)
+    with pytest.raises(KeyboardInterrupt):
+        work.write_runs("user/d", second)
+    monkeypatch.undo()
+    (runs_file,) = (tmp_path / "kb.build" / "runs").iterdir()
+    pd.testing.assert_frame_equal(pd.read_parquet(runs_file), first)
+    assert work.has_runs_file("user/d")
