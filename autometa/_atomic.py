@@ -19,9 +19,10 @@ target holds the old version (steps 1-2) or the new one (after 3).
 A single file (an index such as ``models.json``) is written with :func:`write_text`:
 into ``.<name>.tmp-<random>`` beside it, fsynced, then renamed over it (atomic on POSIX).
 
-JSON headers (``model.json``, ``models.json``, a knowledge base's manifest) are read with
-:func:`read_json_header`, which checks the ``format`` and the ``schema_version`` (an int no
-newer than the reader's) and names the file, the problem and the fix in its error.
+JSON headers (``model.json``, ``models.json``, ``cost.json``, a knowledge base's manifest)
+are read with :func:`read_json_header`, which checks the ``format`` and the
+``schema_version`` (an int the reader reads) and names the file, the problem and the fix in
+its error; :func:`has_format` only tells whether autometa wrote a file.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ __all__ = [
     "foreign_target",
     "fsync_dir",
     "fsync_file",
+    "has_format",
     "read_json_header",
     "recover",
     "replace_dir",
@@ -196,14 +198,19 @@ def read_json_header(
     what: str,
     fix: str,
     required: tuple[str, ...] = (),
+    oldest: int = 1,
 ) -> dict[str, Any]:
     """The JSON object in ``path``, checked: valid JSON, ``"format": format``, an int
-    ``schema_version`` no newer than ``reads`` and the ``required`` keys.
+    ``schema_version`` from ``oldest`` to ``reads`` and the ``required`` keys.
 
-    ``error`` is raised (e.g. :class:`~autometa.ModelError`) with a message naming the file
-    and the problem; ``what`` names the artifact ("an autometa meta-model file") and
-    ``fix`` says how to get a good one ("Retrain the model ..."). A missing file raises
-    ``FileNotFoundError``: callers word that case themselves.
+    The one reader of autometa's JSON headers (a knowledge base's ``manifest.json``, a
+    meta-model's ``model.json``, a models directory's ``models.json``, ``cost.json``), so
+    that every artifact treats its schema version alike: missing or not an int is damage;
+    newer than ``reads`` asks to upgrade autometa; older than ``oldest`` (no migration
+    reads it) says so. ``error`` is raised (e.g. :class:`~autometa.ModelError`) with a
+    message naming the file and the problem; ``what`` names the artifact ("an autometa
+    meta-model file") and ``fix`` says how to get a good one ("Retrain the model ...").
+    A missing file raises ``FileNotFoundError``: callers word that case themselves.
     """
     path = Path(path)
     try:
@@ -212,17 +219,27 @@ def read_json_header(
         raise error(
             f"'{path}' is not valid JSON ({exc}): the file is damaged or truncated. {fix}"
         ) from None
-    if not isinstance(header, dict) or header.get("format") != format:
-        raise error(f"'{path}' is not {what}. {fix}")
-    version = header.get("schema_version", 0)
+    found = header.get("format") if isinstance(header, dict) else None
+    if not isinstance(header, dict) or found != format:
+        raise error(f"'{path}' is not {what} (its format is {found!r}, not {format!r}). {fix}")
+    version = header.get("schema_version")
     if not isinstance(version, int) or isinstance(version, bool):
         raise error(
-            f"'{path}' has no valid schema_version (got {version!r}): the file is damaged. {fix}"
+            f"'{path}' has no valid schema_version (got {version!r}, expected an int): the "
+            f"file is damaged. {fix}"
         )
     if version > reads:
+        saved_with = header.get("saved_with")
+        by = saved_with.get("autometa") if isinstance(saved_with, dict) else None
         raise error(
-            f"'{path}' was written by a newer autometa (schema {version}, this one reads "
-            f"{reads}). Upgrade autometa."
+            f"'{path}' was written by a newer autometa{f' ({by})' if by else ''}: it has "
+            f"schema version {version}, this autometa reads schema versions up to {reads}. "
+            "Upgrade autometa: pip install --upgrade autometa."
+        )
+    if version < oldest:
+        raise error(
+            f"'{path}' has schema version {version}, older than any this autometa reads "
+            f"({oldest} to {reads}). {fix} Or read it with the autometa version that wrote it."
         )
     missing = [k for k in required if k not in header]
     if missing:
@@ -230,6 +247,16 @@ def read_json_header(
             f"'{path}' lacks {', '.join(repr(k) for k in missing)}: the file is damaged. {fix}"
         )
     return header
+
+
+def has_format(path: Path, format: str) -> bool:
+    """Whether ``path`` is a JSON object with ``"format": format`` (any schema version):
+    whether autometa wrote the artifact it heads, e.g. before replacing a directory."""
+    try:
+        header = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(header, dict) and header.get("format") == format
 
 
 def write_file(path: Path, write: Callable[[Path], None]) -> None:

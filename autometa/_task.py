@@ -3,7 +3,7 @@
 Every entry point (``recommend``, ``warm_start``, ``MetaSampler``, the knowledge-base
 builder for files without a declared task, the CLI) infers the task here. The rule itself
 is defined once, in :mod:`metafeatures` (``metafeatures.infer_task``, which
-``metafeatures.extract(task="auto")`` uses): ``metafeatures`` is a stand-alone package
+``metafeatures.extract(task=None)`` uses): ``metafeatures`` is a stand-alone package
 that must not import autometa, so autometa re-uses its definition rather than the other
 way round. This module adds what only autometa's entry points need: the warning that names
 the entry point and its ``task`` parameter.
@@ -20,6 +20,15 @@ A numeric target inferred as classification with more than two distinct values i
 *ambiguous* (ratings 1-9 or counts 0-12 may be quantities): the caller is warned with a
 :class:`~autometa.TaskInferenceWarning` naming the task inferred and the ``task=``
 parameter that decides it.
+
+The ``task`` parameter
+----------------------
+Every public function that can infer the task takes ``task=None`` to mean "infer it"
+(the convention of most of the API: :func:`autometa.optuna.warm_start`,
+:class:`~autometa.optuna.MetaSampler`, :func:`~autometa.optuna.add_study`,
+:func:`~autometa.kb.discover_datasets`, the knowledge base's matrices) and accepts
+``"auto"`` as the same (what :func:`metafeatures.extract` and the command line say).
+:func:`check_task` reads the parameter.
 """
 
 from __future__ import annotations
@@ -27,10 +36,35 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from autometa._exceptions import TaskInferenceWarning
+from autometa._exceptions import ParameterError, TaskInferenceWarning
 from metafeatures import MAX_CLASSES, is_ambiguous, task_summary
 
-__all__ = ["MAX_CLASSES", "infer_task", "is_ambiguous"]
+__all__ = ["MAX_CLASSES", "TASKS", "check_task", "infer_task", "is_ambiguous"]
+
+#: The tasks (re-exported as :data:`autometa.learners.TASKS`).
+TASKS: tuple[str, ...] = ("classification", "regression")
+
+
+def check_task(task: Any, owner: str) -> str | None:
+    """The ``task`` parameter of ``owner``: ``"classification"``, ``"regression"``, or None
+    for "infer it" (given as None or ``"auto"``); anything else is a
+    :class:`~autometa.ParameterError`.
+
+    Examples
+    --------
+    >>> check_task("auto", "recommend") is None
+    True
+    >>> check_task("regression", "recommend")
+    'regression'
+    """
+    if task is None or (isinstance(task, str) and task == "auto"):
+        return None
+    if not isinstance(task, str) or task not in TASKS:
+        raise ParameterError(
+            f"The 'task' parameter of {owner} must be one of {list(TASKS)} or None (infer "
+            f"it; 'auto' is the same). Got {task!r} instead."
+        )
+    return task
 
 
 def infer_task(

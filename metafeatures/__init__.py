@@ -44,8 +44,8 @@ and mutual information of all columns come from one ``bincount``). BLAS and Open
 pools run single-threaded during extraction (they are restored afterwards): the
 matrices are small, and on a busy machine their spinning threads cost seconds.
 
-The task (``task="auto"``) is inferred from the target by :func:`infer_task`, the one
-rule autometa uses too (see ``metafeatures/_task.py``).
+The task (``task=None``, or ``"auto"``, the same) is inferred from the target by
+:func:`infer_task`, the one rule autometa uses too (see ``metafeatures/_task.py``).
 
 Invalid input raises :class:`MetaFeatureError` (a ``ValueError``); degenerate but
 legal data gives NaN and a :class:`MetaFeatureWarning`.

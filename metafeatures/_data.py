@@ -529,15 +529,19 @@ def prepare(
     X: object,
     y: object = None,
     *,
-    task: str = "auto",
+    task: str | None = None,
     random_state: int = 0,
     max_rows: int = MAX_ROWS,
 ) -> PreparedData:
-    """Validate ``X``/``y`` and build the :class:`PreparedData` the groups use."""
+    """Validate ``X``/``y`` and build the :class:`PreparedData` the groups use.
+
+    ``task`` None (or ``"auto"``, the same) infers the task from ``y``."""
+    if task is None:
+        task = "auto"
     if task not in ("auto", "classification", "regression"):
         raise MetaFeatureError(
-            f"The 'task' parameter of extract must be one of 'auto', 'classification', "
-            f"'regression'. Got {task!r} instead."
+            f"The 'task' parameter of extract must be one of 'classification', "
+            f"'regression' or None (infer it; 'auto' is the same). Got {task!r} instead."
         )
     if not isinstance(random_state, (int, np.integer)) or isinstance(random_state, bool):
         raise MetaFeatureError(

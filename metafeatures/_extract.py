@@ -108,16 +108,16 @@ def _names_index(groups: tuple[str, ...], task: str) -> pd.Index:
     return pd.Index(list(dict.fromkeys(names)))
 
 
-def _check_task(task: str) -> None:
-    if task not in ("auto", "classification", "regression", "none"):
+def _check_task(task: str | None) -> None:
+    if task is not None and task not in ("auto", "classification", "regression", "none"):
         raise MetaFeatureError(
-            f"The 'task' parameter must be one of 'auto', 'classification', 'regression', "
-            f"'none'. Got {task!r} instead."
+            f"The 'task' parameter must be one of 'classification', 'regression', 'none' "
+            f"or None ('auto' is the same). Got {task!r} instead."
         )
 
 
 def feature_names(
-    groups: str | Sequence[str] = "default", task: str = "classification"
+    groups: str | Sequence[str] = "default", task: str | None = "classification"
 ) -> list[str]:
     """The stable names :func:`extract` returns for ``groups`` and ``task``.
 
@@ -125,7 +125,8 @@ def feature_names(
     ----------
     groups : str or list of str, default="default"
         As in :func:`extract`.
-    task : {'classification', 'regression', 'none'}, default='classification'
+    task : {'classification', 'regression', 'none'} or None, default='classification'
+        None (or ``'auto'``, the same): the names of a classification target.
 
     Returns
     -------
@@ -138,7 +139,7 @@ def feature_names(
     True
     """
     _check_task(task)
-    t = "classification" if task == "auto" else task
+    t = "classification" if task in (None, "auto") else str(task)
     out: list[str] = []
     for g in _resolve_groups(groups):
         out.extend(REGISTRY[g].features(t))
@@ -183,7 +184,7 @@ def extract_report(
     X: object,
     y: object = None,
     *,
-    task: str = "auto",
+    task: str | None = None,
     groups: str | Sequence[str] = "default",
     random_state: int = 0,
     time_budget: float | None = None,
@@ -197,9 +198,10 @@ def extract_report(
         accepted; missing values anywhere.
     y : array-like of shape (n_samples,), default=None
         The target. None gives only the unsupervised features (task 'none').
-    task : {'auto', 'classification', 'regression'}, default='auto'
-        'auto': categorical, bool, string or integer targets with at most 20 distinct
-        values are classification; other numeric targets are regression.
+    task : {'classification', 'regression'} or None, default=None
+        None (or ``'auto'``, the same) infers it from ``y`` (:func:`infer_task`):
+        categorical, bool, string or integer targets with at most 20 distinct values are
+        classification; other numeric targets are regression.
     groups : str or list of str, default='default'
         'default' (:data:`DEFAULT_GROUPS`), 'all' (:data:`GROUPS`), a group name or
         a list of names.
@@ -291,7 +293,7 @@ def extract(
     X: object,
     y: object = None,
     *,
-    task: str = "auto",
+    task: str | None = None,
     groups: str | Sequence[str] = "default",
     random_state: int = 0,
     time_budget: float | None = None,

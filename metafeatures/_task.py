@@ -1,6 +1,6 @@
 """The task inference rule: classification or regression, from the target alone.
 
-This is the project's one definition. ``metafeatures.extract(task="auto")`` uses it, and
+This is the project's one definition. ``metafeatures.extract(task=None)`` uses it, and
 autometa (``recommend``, ``warm_start``, ``MetaSampler``, the knowledge base, the CLI)
 re-exports it from ``autometa._task``, which adds the warning naming the entry point's
 ``task`` parameter. It lives here because ``metafeatures`` is a stand-alone package that

@@ -1,4 +1,5 @@
-"""Shared fixtures: a tiny in-memory knowledge base factory (``make_kb``).
+"""Shared fixtures: a tiny in-memory knowledge base factory (``make_kb``), synthetic
+meta-learning data (``task_data``), tiny meta-models and the CLI's files.
 
 The tests run with one thread per native thread pool (OpenMP, BLAS): the fits in tests
 are tiny, and several threads per process only add spin-waiting, which on a loaded
@@ -114,6 +115,16 @@ def kb_factory() -> Callable[..., KnowledgeBase]:
 def tiny_kb() -> KnowledgeBase:
     """Both tasks, 3 datasets and 4 configurations each, one source, dense."""
     return make_kb(tasks=("classification", "regression"))
+
+
+# -- synthetic meta-learning data (see tests/models/_synthetic.py) --------------------------
+@pytest.fixture(scope="session")
+def task_data():
+    """A small synthetic ``TaskData`` (12 datasets, 4 configurations per learner) whose
+    meta-features decide which configurations do well. Read-only for the tests."""
+    from models._synthetic import make_task_data
+
+    return make_task_data(n_datasets=12, configs_per_learner=4)
 
 
 # -- a tiny knowledge base and meta-models for the estimator and drop-in tests -------------

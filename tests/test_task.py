@@ -152,6 +152,43 @@ def test_warm_start_and_the_sampler_warn_which_task_they_inferred():
         assert MetaSampler(X=X, y=y, task="regression").task == "regression"
 
 
+@pytest.mark.parametrize("infer", [None, "auto"])
+def test_none_and_auto_both_mean_infer_it_at_every_entry_point(infer, tmp_path):
+    """Issue 11: ``task=None`` is the documented convention, ``"auto"`` the same."""
+    optuna = pytest.importorskip("optuna")
+    from autometa._task import check_task
+    from autometa.kb import discover_datasets
+    from autometa.optuna import MetaSampler, warm_start
+    from autometa.recommend import recommend
+
+    assert check_task(infer, "f") is None
+    assert check_task("regression", "f") == "regression"
+    X, y = _data([0.5, 1.5, 2.25, 3.5] * 10)  # clearly regression: no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TaskInferenceWarning)
+        assert recommend(X, y=y, task=infer, top_k=1).task == "regression"
+        assert MetaSampler(X=X, y=y, task=infer).task == "regression"
+        study = optuna.create_study(direction="maximize")
+        assert len(warm_start(study, X, y, task=infer, n_trials=1)) == 1
+        assert metafeatures.extract_report(X, y, task=infer, groups="general").task == (
+            "regression"
+        )
+    X.assign(y=y).to_csv(tmp_path / "d.csv", index=False)
+    assert discover_datasets(tmp_path, target="y", task=infer)[0].task == "auto"
+
+
+def test_a_task_that_is_not_one_says_what_is_allowed():
+    from autometa import ParameterError
+    from autometa._task import check_task
+
+    with pytest.raises(
+        ParameterError,
+        match=r"The 'task' parameter of f must be one of \['classification', 'regression'\] "
+        r"or None \(infer it; 'auto' is the same\). Got 'ranking' instead.",
+    ):
+        check_task("ranking", "f")
+
+
 def test_extract_warns_which_task_it_inferred():
     import metafeatures
 

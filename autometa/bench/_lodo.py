@@ -233,8 +233,9 @@ class LodoResult:
 
         Parameters
         ----------
-        ks : sequence of int, default=(1, 5, 10, 25, 50)
-            Numbers of trials to report; ``k`` larger than ``k_max`` are left out.
+        ks : sequence of int, default=(1, 3, 5, 10, 25, 50)
+            Numbers of trials to report (default :data:`DEFAULT_KS`); ``k`` larger than
+            ``k_max`` are left out.
 
         Returns
         -------

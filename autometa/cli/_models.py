@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from autometa._atomic import foreign_target, read_json_header, sha256_file, write_text
+from autometa._atomic import foreign_target, has_format, sha256_file, write_text
 from autometa._exceptions import ParameterError
 
 logger = logging.getLogger(__name__)
@@ -105,18 +105,9 @@ def _is_models_dir(path: Path) -> bool:
     """Written by ``autometa models train``: its marker, or an autometa models index."""
     if (path / MARKER).is_file():
         return True
-    try:
-        read_json_header(
-            path / "models.json",
-            format="autometa-models",
-            reads=sys.maxsize,  # any version: the question is only whether autometa wrote it
-            error=ValueError,
-            what="an autometa models index",
-            fix="",
-        )
-    except (OSError, ValueError):
-        return False
-    return True
+    from autometa.models import MODELS_INDEX_FORMAT
+
+    return has_format(path / "models.json", MODELS_INDEX_FORMAT)
 
 
 def _resolve_out(out: Path | None, in_package: bool) -> Path:
@@ -246,7 +237,14 @@ def _train_cost(kb: Any, out: Path, index: dict[str, Any], lcdb: str | None = No
 
 def _train(args: argparse.Namespace) -> int:
     from autometa.kb import KnowledgeBase
-    from autometa.models import OODScorer, TaskData, abilities, model_class
+    from autometa.models import (
+        MODELS_INDEX_FORMAT,
+        MODELS_INDEX_SCHEMA_VERSION,
+        OODScorer,
+        TaskData,
+        abilities,
+        model_class,
+    )
 
     names = _parse_models(args.models)
     rankers = _parse_rankers(args.ranker, names)
@@ -254,8 +252,8 @@ def _train(args: argparse.Namespace) -> int:
     kb = KnowledgeBase.default() if args.kb is None else KnowledgeBase.load(args.kb)
     tasks = args.task or kb.tasks
     index: dict[str, Any] = {
-        "format": "autometa-models",
-        "schema_version": 1,
+        "format": MODELS_INDEX_FORMAT,
+        "schema_version": MODELS_INDEX_SCHEMA_VERSION,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "command": "autometa " + shlex.join(sys.argv[1:]) if sys.argv else "autometa",
         "versions": _versions(),

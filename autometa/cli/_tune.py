@@ -40,19 +40,10 @@ _DRIVERS = {
     "oracledb": "oracledb",
 }
 
-# The knowledge base's metric names -> (scikit-learn scorer, sign that turns it back).
-_SCORERS = {
-    "accuracy": ("accuracy", 1.0),
-    "balanced_accuracy": ("balanced_accuracy", 1.0),
-    "roc_auc": ("roc_auc_ovr", 1.0),
-    "log_loss": ("neg_log_loss", -1.0),
-    "r2": ("r2", 1.0),
-    "rmse": ("neg_root_mean_squared_error", -1.0),
-    "mae": ("neg_mean_absolute_error", -1.0),
-}
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from autometa.kb import METRICS
+
     p = subparsers.add_parser(
         "tune",
         help="tune a pipeline on a dataset with an Optuna study warm-started by autometa",
@@ -97,7 +88,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--metric",
         default=None,
-        help=f"metric to optimize: {', '.join(_SCORERS)} (default: balanced_accuracy or r2)",
+        help=f"metric to optimize: {', '.join(METRICS)} (default: balanced_accuracy or r2)",
     )
     p.add_argument("--cv", type=int, default=5, help="cross-validation folds (5)")
     p.add_argument(
@@ -364,7 +355,7 @@ def _tune(args: argparse.Namespace) -> int:
             f"The target column '{args.target}' has {int(y.isna().sum())} missing value(s). "
             "Drop those rows first."
         )
-    task = resolve_task(None if args.task == "auto" else args.task, y, "tune")
+    task = resolve_task(args.task, y, "tune")
     metric = _metric(args.metric, task)
     if task == "classification":
         smallest = int(y.value_counts().min())
@@ -382,7 +373,8 @@ def _tune(args: argparse.Namespace) -> int:
     learners = [lrn.name for lrn in resolve_learners(names, task, owner="tune")]
     model, kb = _meta_model(args, task, metric)
     model = resolve_model(model, task, "tune")
-    scorer, sign = _SCORERS[metric]
+    # the metric's scikit-learn scorer, and the sign that turns its value back (autometa._metrics)
+    scorer, sign = METRICS[metric].scorer, METRICS[metric].sign
     if metric == "roc_auc" and y.nunique() == 2:
         scorer = "roc_auc"
     direction = "maximize" if METRICS[metric].greater_is_better else "minimize"

@@ -21,6 +21,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from autometa._deprecation import renamed_attribute, renamed_in_state
 from autometa._exceptions import DataError
 from autometa._metrics import METRICS
 from autometa._validation import check_features, check_target
@@ -64,6 +65,11 @@ class MetaEstimatorMixin(BaseEstimator):
     """
 
     _task: ClassVar[str] = "classification"
+
+    meta_features_ = renamed_attribute("meta_features_", "metafeatures_")
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(renamed_in_state(state, "meta_features_", "metafeatures_"))
 
     def _prefit_has(self, attr: str) -> bool:
         """Whether ``attr`` may be available after ``fit`` (the learner is not chosen yet)."""
@@ -133,7 +139,7 @@ class MetaEstimatorMixin(BaseEstimator):
         return X, y
 
     # -- meta-learning ------------------------------------------------------------------------
-    def _meta_features(self, X: Any, y: Any, random_state: int | None) -> pd.Series:
+    def _metafeatures(self, X: Any, y: Any, random_state: int | None) -> pd.Series:
         from autometa.recommend import compute_metafeatures
         from metafeatures import MetaFeatureWarning
 
@@ -163,8 +169,8 @@ class MetaEstimatorMixin(BaseEstimator):
     ) -> Any:
         from autometa.recommend import recommend_from_metafeatures
 
-        mf = self._meta_features(X, y, random_state)
-        self.meta_features_ = mf
+        mf = self._metafeatures(X, y, random_state)
+        self.metafeatures_ = mf
         return recommend_from_metafeatures(
             mf,
             task=self._task,

@@ -63,8 +63,9 @@ _ATTRS_DOC = """
     ----------
     recommendation_ : Recommendation
         The recommendation for the training data (``.explain()``, ``.to_frame()``).
-    meta_features_ : Series
-        The training data's meta-features.
+    metafeatures_ : Series
+        The training data's meta-features (``meta_features_``, its old name, is
+        deprecated: it warns and will be removed in autometa 0.3).
     best_learner_ : str
         The registry name of the chosen learner.
     best_params_ : dict

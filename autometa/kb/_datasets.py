@@ -24,13 +24,12 @@ import pandas as pd
 
 from autometa._exceptions import DataError, ParameterError
 from autometa._io import TABLE_SUFFIXES, read_table, split_target
-from autometa._task import infer_task
+from autometa._task import TASKS, check_task, infer_task
 
 __all__ = ["DatasetSpec", "discover_datasets", "infer_task", "load_dataset"]
 
 logger = logging.getLogger(__name__)
 
-_TASKS = ("classification", "regression")
 # Feature types of PMLB's yaml files read as categorical; binary and ordinal stay numeric.
 _CATEGORICAL_TYPES = frozenset({"categorical", "nominal"})
 _COMPRESSIONS = (".gz", ".bz2", ".xz", ".zip", ".zst")
@@ -187,8 +186,9 @@ def discover_datasets(
         CSV/TSV/parquet files, or one such file.
     target : str, optional
         Target column of plain files (required for them; PMLB tables use ``target``).
-    task : {"classification", "regression"}, optional
-        Keep only datasets of this task; for plain files, their task (inferred when None).
+    task : {"classification", "regression"} or None, default=None
+        Keep only datasets of this task; for plain files, their task. None (or ``"auto"``,
+        the same): every dataset, the task of plain files inferred from their target.
     names : sequence of str, optional
         Keep only these dataset names (or ids), in the order of the source.
     max_datasets : int, optional
@@ -202,10 +202,7 @@ def discover_datasets(
     --------
     >>> specs = discover_datasets("../shared/datasets/pmlb", task="regression")  # doctest: +SKIP
     """
-    if task is not None and task not in _TASKS:
-        raise ParameterError(
-            f"The 'task' parameter must be one of {list(_TASKS)} or None. Got {task!r} instead."
-        )
+    task = check_task(task, "discover_datasets")
     if max_datasets is not None and (not isinstance(max_datasets, int) or max_datasets < 1):
         raise ParameterError(
             f"The 'max_datasets' parameter must be an int >= 1 or None. Got {max_datasets!r} "
@@ -294,7 +291,7 @@ def load_dataset(spec: DatasetSpec) -> tuple[pd.DataFrame, pd.Series, str]:
         X = X.astype(conversions)
     task = (
         spec.task
-        if spec.task in _TASKS
+        if spec.task in TASKS
         else infer_task(y, owner=f"The knowledge base (dataset '{spec.name}')", stacklevel=2)
     )
     return X, y, task

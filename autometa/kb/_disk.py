@@ -11,15 +11,15 @@
 
 :func:`write_tables` writes into a temporary directory beside the target and renames it into
 place (:mod:`autometa._atomic`), so an interrupted save leaves the previous knowledge base
-intact. :func:`read_tables` reads the manifest with :func:`read_manifest` (the one reader of
-the header: format name, schema version, checksums), checks every file against its checksum
-and upgrades older schema versions (:data:`MIGRATIONS`).
+intact. :func:`read_tables` reads the manifest with :func:`read_manifest` (the path checks,
+then :func:`autometa._atomic.read_json_header`: format name, schema version; then the
+listed files and checksums), checks every file against its checksum and upgrades older
+schema versions (:data:`MIGRATIONS`).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 import os
 import shutil
@@ -42,7 +42,6 @@ __all__ = [
     "is_knowledge_base_dir",
     "read_manifest",
     "read_tables",
-    "sha256",
     "write_tables",
 ]
 
@@ -107,12 +106,8 @@ MIGRATIONS: dict[int, Any] = {1: _upgrade_v1}
 _OLDEST_READABLE = min([SCHEMA_VERSION, *MIGRATIONS])
 
 
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+#: How to get a good knowledge base back (the end of every error about a damaged one).
+_FIX = "Rebuild the knowledge base ('autometa kb build'), or restore it from a copy."
 
 
 def _write_table(frame: pd.DataFrame, path: Path) -> None:
@@ -120,11 +115,8 @@ def _write_table(frame: pd.DataFrame, path: Path) -> None:
 
 
 def is_knowledge_base_dir(path: Path) -> bool:
-    try:
-        manifest = json.loads((path / MANIFEST_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(manifest, dict) and manifest.get("format") == FORMAT_NAME
+    """Whether ``path`` holds a manifest autometa wrote (any schema version)."""
+    return _atomic.has_format(path / MANIFEST_FILE, FORMAT_NAME)
 
 
 def is_complete_kb(path: Path) -> bool:
@@ -132,7 +124,8 @@ def is_complete_kb(path: Path) -> bool:
     try:
         manifest = read_manifest(path)
         return all(
-            sha256(path / TABLE_FILES[t]) == manifest["files"][t]["sha256"] for t in TABLE_FILES
+            _atomic.sha256_file(path / TABLE_FILES[t]) == manifest["files"][t]["sha256"]
+            for t in TABLE_FILES
         )
     except (KnowledgeBaseError, OSError):
         return False
@@ -164,47 +157,22 @@ def read_manifest(path: Path) -> dict[str, Any]:
             f"'{path}' is not a knowledge base: it holds no {MANIFEST_FILE}. Give the "
             "directory written by KnowledgeBase.save() or 'autometa kb build'."
         )
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise KnowledgeBaseError(
-            f"'{manifest_path}' is not valid JSON ({exc}). The knowledge base is damaged: "
-            "restore it or rebuild it."
-        ) from None
-    fmt = manifest.get("format") if isinstance(manifest, dict) else None
-    if fmt != FORMAT_NAME:
-        raise KnowledgeBaseError(
-            f"'{manifest_path}' is not an autometa knowledge-base manifest: its format is "
-            f"{fmt!r}, expected '{FORMAT_NAME}'. Give the directory of a knowledge base "
-            "written by autometa."
-        )
-    version = manifest.get("schema_version")
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise KnowledgeBaseError(
-            f"'{manifest_path}' has no valid schema_version (got {version!r}, expected an "
-            "int). The knowledge base is damaged: restore it or rebuild it."
-        )
-    if version > SCHEMA_VERSION:
-        saved_with = manifest.get("saved_with", {}).get("autometa", "a newer version")
-        raise KnowledgeBaseError(
-            f"The knowledge base at '{path}' has schema version {version} (written by "
-            f"autometa {saved_with}); this autometa reads schema versions up to "
-            f"{SCHEMA_VERSION}. Upgrade autometa: pip install --upgrade autometa."
-        )
-    if version < _OLDEST_READABLE:
-        raise KnowledgeBaseError(
-            f"The knowledge base at '{path}' has schema version {version}, older than any "
-            f"this autometa can read ({_OLDEST_READABLE} to {SCHEMA_VERSION}). Rebuild it "
-            "with 'autometa kb build', or load it with the autometa version that wrote it."
-        )
+    manifest = _atomic.read_json_header(
+        manifest_path,
+        format=FORMAT_NAME,
+        reads=SCHEMA_VERSION,
+        oldest=_OLDEST_READABLE,
+        error=KnowledgeBaseError,
+        what="an autometa knowledge-base manifest",
+        fix=_FIX,
+    )
     files = manifest.get("files")
     if not isinstance(files, dict) or any(
         not isinstance(files.get(t), dict) or "sha256" not in files[t] for t in TABLE_FILES
     ):
         raise KnowledgeBaseError(
             f"'{manifest_path}' must list the files {', '.join(TABLE_FILES.values())} with "
-            "their sha256 under 'files'. The manifest is damaged: restore or rebuild the "
-            "knowledge base."
+            f"their sha256 under 'files': the manifest is damaged. {_FIX}"
         )
     return manifest
 
@@ -229,7 +197,7 @@ def write_tables(
             _write_table(frame, file)
             files[table] = {
                 "path": TABLE_FILES[table],
-                "sha256": sha256(file),
+                "sha256": _atomic.sha256_file(file),
                 "rows": len(frame),
             }
         manifest = {
@@ -266,7 +234,7 @@ def read_tables(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
                 f"in {MANIFEST_FILE} is missing. Restore it, or rebuild the knowledge base."
             )
         expected = manifest["files"][table]["sha256"]
-        actual = sha256(file)
+        actual = _atomic.sha256_file(file)
         if actual != expected:
             raise KnowledgeBaseError(
                 f"The file '{file}' is corrupted or was changed after saving: its sha256 "

@@ -25,6 +25,7 @@ import pandas as pd
 
 from autometa import _atomic
 from autometa._exceptions import KnowledgeBaseError, ParameterError
+from autometa._task import check_task
 from autometa.kb._disk import (
     MANIFEST_FILE,
     RESERVED_KEYS,
@@ -457,8 +458,7 @@ class KnowledgeBase:
             )
 
     def _resolve_metric(self, metric: str | None, task: str | None, method: str) -> tuple[str, str]:
-        if task is not None:
-            self._check_task(task, method)
+        task = check_task(task, f"KnowledgeBase.{method}")
         if metric is not None:
             if metric not in METRICS:
                 raise ParameterError(
@@ -500,8 +500,9 @@ class KnowledgeBase:
         ----------
         metric : str, optional
             A name of :data:`METRICS`; default :data:`DEFAULT_METRIC` of ``task``.
-        task : {"classification", "regression"}, optional
-            Needed when ``metric`` is None and the knowledge base holds both tasks.
+        task : {"classification", "regression"} or None, default=None
+            None (or ``"auto"``, the same): the task of ``metric``, or else the knowledge
+            base's only task; needed when ``metric`` is None and it holds both tasks.
         sources : iterable of str, optional
             Use only the runs of these sources (default: all).
         status : str, iterable of str or None, default="ok"
@@ -794,21 +795,21 @@ class KnowledgeBase:
 
     @classmethod
     def default(cls) -> KnowledgeBase:
-        """The knowledge base shipped with autometa (``autometa/data/default_kb``).
+        """The knowledge base shipped with autometa (``autometa/data/default_kb``, found with
+        :func:`autometa._resources.package_data` like the shipped models).
 
         Raises
         ------
         KnowledgeBaseError
             If this installation ships none.
         """
-        from importlib import resources
+        from autometa._resources import package_data
 
-        resource = resources.files("autometa") / "data" / "default_kb"
-        if not resource.joinpath(MANIFEST_FILE).is_file():
+        directory = package_data("default_kb")
+        if not (directory / MANIFEST_FILE).is_file():
             raise KnowledgeBaseError(
                 "No default knowledge base is shipped with this installation of autometa "
-                "(autometa/data/default_kb/manifest.json is absent). Build one with "
+                f"('{directory / MANIFEST_FILE}' is absent). Build one with "
                 "'autometa kb build' and pass its path, or reinstall autometa."
             )
-        with resources.as_file(resource) as directory:
-            return cls.load(directory)
+        return cls.load(directory)

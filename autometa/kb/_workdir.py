@@ -59,10 +59,6 @@ def _safe_name(dataset_id: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "__" for c in dataset_id)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    _atomic.write_text(path, text)
-
-
 def _json_default(value: Any) -> Any:
     if isinstance(value, np.integer):
         return int(value)
@@ -144,7 +140,7 @@ class _WorkDir:
                     "work directory) to start a new build."
                 )
             return
-        _write_atomic(plan_path, json.dumps(plan, indent=1, sort_keys=True))
+        _atomic.write_text(plan_path, json.dumps(plan, indent=1, sort_keys=True))
 
     # journal
     def read_journal(self) -> dict[tuple[str, str], dict[str, Any]]:
@@ -183,7 +179,7 @@ class _WorkDir:
         os.fsync(self._journal.fileno())
 
     def write_json_file(self, path: Path, value: dict[str, Any]) -> None:
-        _write_atomic(path, json.dumps(value, indent=1, sort_keys=True, default=_json_default))
+        _atomic.write_text(path, json.dumps(value, indent=1, sort_keys=True, default=_json_default))
 
     def append(self, records: Iterable[dict[str, Any]]) -> None:
         if self._journal is None:
@@ -218,11 +214,13 @@ class _WorkDir:
         text = json.dumps(value, indent=1, sort_keys=True, default=_json_default)
         path = self._item(kind, dataset_id)
         path.parent.mkdir(exist_ok=True)
-        _write_atomic(path, text)
+        _atomic.write_text(path, text)
 
     def has_runs_file(self, dataset_id: str) -> bool:
         return self._item("runs", dataset_id, ".parquet").exists()
 
     def write_runs(self, dataset_id: str, frame: pd.DataFrame) -> None:
+        """``runs/<id>.parquet``, replaced atomically (:func:`autometa._atomic.write_file`):
+        a kill leaves the previous file or the new one, never a part."""
         path = self._item("runs", dataset_id, ".parquet")
         _atomic.write_file(path, lambda tmp: frame.to_parquet(tmp, index=False))

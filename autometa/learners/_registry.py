@@ -19,6 +19,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from autometa._exceptions import ParameterError
+from autometa._task import TASKS
 from autometa.learners._preprocessing import TabularPreprocessor
 from autometa.learners._space import (
     Hyperparameter,
@@ -38,7 +39,6 @@ __all__ = [
 ]
 
 Task = Literal["classification", "regression"]
-TASKS: tuple[str, ...] = ("classification", "regression")
 
 
 def _width(v: Any) -> tuple[int]:

@@ -25,7 +25,13 @@ from autometa.models._baselines import (
     SingleBest,
 )
 from autometa.models._cost import CostModel
-from autometa.models._defaults import default_models_dir, load_default_model, load_models_index
+from autometa.models._defaults import (
+    MODELS_INDEX_FORMAT,
+    MODELS_INDEX_SCHEMA_VERSION,
+    default_models_dir,
+    load_default_model,
+    load_models_index,
+)
 from autometa.models._registry import model_class, model_names, register_model
 from autometa.models._space import MetaFeatureSpace
 
@@ -53,6 +59,8 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "MODEL_SCHEMA_VERSION",
+    "MODELS_INDEX_FORMAT",
+    "MODELS_INDEX_SCHEMA_VERSION",
     "MetaFeatureSpace",
     "expected_improvement",
     "Adaptive",

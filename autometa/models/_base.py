@@ -35,6 +35,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from autometa import _atomic
+from autometa._atomic import sha256_file
 from autometa._exceptions import DataError, ModelError, NotFittedError
 
 # the models' scalar checks (one definition, in autometa._validation)
@@ -53,32 +55,17 @@ __all__ = [
 #: 2: ``model.json`` records the sha256 of ``arrays.pt``; 1 (still read): no checksum.
 MODEL_SCHEMA_VERSION = 2
 MODEL_FILE = "model.json"
+MODEL_FORMAT = "autometa-meta-model"
 ARRAYS_FILE = "arrays.pt"
 _REQUIRED_KEYS = ("model", "task", "metric", "config_ids", "state")
 
 
-def sha256_file(path: Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _is_model_dir(path: Path) -> bool:
-    try:
-        header = json.loads((path / MODEL_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(header, dict) and header.get("format") == "autometa-meta-model"
+    return _atomic.has_format(path / MODEL_FILE, MODEL_FORMAT)
 
 
 def _check_model_target(path: Path) -> None:
-    from autometa._atomic import foreign_target
-
-    foreign = foreign_target(path, _is_model_dir)
+    foreign = _atomic.foreign_target(path, _is_model_dir)
     if foreign == "file":
         raise ModelError(
             f"Cannot save the meta-model to '{path}': it is a file. Give a directory path "
@@ -93,36 +80,17 @@ def _check_model_target(path: Path) -> None:
 
 
 def _read_header(meta_path: Path) -> dict[str, Any]:
-    try:
-        header = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelError(
-            f"'{meta_path}' is not valid JSON ({exc}): the file is damaged or truncated. "
-            "Retrain the model (`autometa models train`) or restore the directory."
-        ) from None
-    if not isinstance(header, dict) or header.get("format") != "autometa-meta-model":
-        raise ModelError(
-            f"'{meta_path}' is not an autometa meta-model file. Give a directory written by "
-            "MetaModel.save or `autometa models train`."
-        )
-    version = header.get("schema_version", 0)
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise ModelError(
-            f"'{meta_path}' has no valid schema_version (got {version!r}): the file is "
-            "damaged. Retrain the model or restore the directory."
-        )
-    if version > MODEL_SCHEMA_VERSION:
-        raise ModelError(
-            f"'{meta_path.parent}' was written by a newer autometa (model schema "
-            f"{version}, this one reads {MODEL_SCHEMA_VERSION}). Upgrade autometa."
-        )
-    missing = [k for k in _REQUIRED_KEYS if k not in header]
-    if missing:
-        raise ModelError(
-            f"'{meta_path}' lacks {', '.join(repr(k) for k in missing)}: the file is damaged. "
-            "Retrain the model or restore the directory."
-        )
-    if version >= 2:
+    header = _atomic.read_json_header(
+        meta_path,
+        format=MODEL_FORMAT,
+        reads=MODEL_SCHEMA_VERSION,
+        error=ModelError,
+        what="an autometa meta-model file",
+        fix="Retrain the model (`autometa models train`) or restore the directory; a "
+        "meta-model is a directory written by MetaModel.save or `autometa models train`.",
+        required=_REQUIRED_KEYS,
+    )
+    if header["schema_version"] >= 2:
         entry = (
             header.get("files", {}).get(ARRAYS_FILE)
             if isinstance(header.get("files"), dict)
@@ -381,8 +349,6 @@ class MetaModel(ABC):
         """
         import torch
 
-        from autometa import _atomic
-
         self._check_fitted()
         assert self.configurations_ is not None
         path = Path(path)
@@ -393,7 +359,7 @@ class MetaModel(ABC):
             tensors = {k: torch.as_tensor(np.asarray(v)) for k, v in arrays.items()}
             torch.save(tensors, tmp / ARRAYS_FILE)
             header = {
-                "format": "autometa-meta-model",
+                "format": MODEL_FORMAT,
                 "schema_version": MODEL_SCHEMA_VERSION,
                 "model": self.name,
                 "task": self.task_,
@@ -431,7 +397,6 @@ class MetaModel(ABC):
             autometa's, of a newer format, or holds pickled objects instead of tensors.
             The message names the file and the fix.
         """
-        from autometa import _atomic
         from autometa.models._registry import model_class
 
         path = Path(path)

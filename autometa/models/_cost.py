@@ -30,12 +30,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from autometa._atomic import read_json_header, write_text
 from autometa._exceptions import ModelError, NotFittedError
 
 __all__ = ["CostModel"]
 
 COST_FORMAT = "autometa-cost-model"
 COST_SCHEMA_VERSION = 1
+COST_FILE = "cost.json"
 _FLOOR = 1e-4  # seconds: times below are measurement noise
 
 
@@ -309,29 +311,31 @@ class CostModel:
         return model
 
     def save(self, path: str | Path) -> Path:
-        """Write ``cost.json`` into the directory ``path`` (atomically)."""
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        target = path / "cost.json"
-        tmp = path / ".cost.json.tmp"
-        tmp.write_text(json.dumps(self.to_dict(), indent=1, sort_keys=True))
-        tmp.replace(target)
+        """Write ``cost.json`` into the directory ``path`` (atomically,
+        :func:`autometa._atomic.write_text`)."""
+        target = Path(path) / COST_FILE
+        write_text(target, json.dumps(self.to_dict(), indent=1, sort_keys=True))
         return target
 
     @classmethod
     def load(cls, path: str | Path) -> CostModel:
         file = Path(path)
         if file.is_dir():
-            file = file / "cost.json"
+            file = file / COST_FILE
         if not file.is_file():
             raise ModelError(
-                f"No cost model at '{path}' ('cost.json' is missing). Train the models with "
+                f"No cost model at '{path}' ('{COST_FILE}' is missing). Train the models with "
                 "`autometa models train`, which fits one."
             )
-        try:
-            state = json.loads(file.read_text())
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ModelError(f"'{file}' is not valid JSON ({exc}); retrain the models.") from None
+        state = read_json_header(
+            file,
+            format=COST_FORMAT,
+            reads=COST_SCHEMA_VERSION,
+            error=ModelError,
+            what="an autometa cost model",
+            fix="Retrain the models (`autometa models train`), which fits one.",
+            required=("alpha", "fit", "predict"),
+        )
         return cls.from_dict(state)
 
 

@@ -28,18 +28,28 @@ trials observed on a new dataset (used by :class:`autometa.optuna.MetaSampler`).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
+from autometa._atomic import read_json_header, sha256_file
 from autometa._exceptions import ModelError, ParameterError
 from autometa._resources import cached, package_data, tree_stamp
-from autometa.models._base import MODEL_FILE, MetaModel, sha256_file
+from autometa.models._base import MODEL_FILE, MetaModel
 
-__all__ = ["default_models_dir", "load_models_index", "load_default_model", "ROLES"]
+__all__ = [
+    "MODELS_INDEX_FORMAT",
+    "MODELS_INDEX_SCHEMA_VERSION",
+    "ROLES",
+    "default_models_dir",
+    "load_models_index",
+    "load_default_model",
+]
 
 ROLES = ("ranker", "explainer", "adaptive")
 INDEX_NAME = "models.json"
+MODELS_INDEX_FORMAT = "autometa-models"
+#: The schema version of ``models.json`` (written by ``autometa models train``).
+MODELS_INDEX_SCHEMA_VERSION = 1
 
 
 def default_models_dir() -> Path:
@@ -57,13 +67,14 @@ def load_models_index(path: str | Path | None = None) -> dict[str, Any]:
             f"No trained meta-models {where} ('{INDEX_NAME}' is missing). "
             "Train them with `autometa models train --out DIR` and pass that directory."
         )
-    try:
-        data = json.loads(index.read_text())
-    except json.JSONDecodeError as exc:
-        raise ModelError(f"'{index}' is not valid JSON ({exc}).") from None
-    if data.get("format") != "autometa-models":
-        raise ModelError(f"'{index}' is not an autometa models index.")
-    return data
+    return read_json_header(
+        index,
+        format=MODELS_INDEX_FORMAT,
+        reads=MODELS_INDEX_SCHEMA_VERSION,
+        error=ModelError,
+        what="an autometa models index",
+        fix="Retrain the models (`autometa models train --out DIR`) or restore the directory.",
+    )
 
 
 def load_default_model(

@@ -9,7 +9,8 @@ from typing import Any
 import pandas as pd
 
 from autometa._exceptions import DataError, ModelError, ParameterError
-from autometa.learners import TASKS, Configuration
+from autometa._task import check_task, infer_task
+from autometa.learners import Configuration
 from autometa.models import MetaModel, load_default_model
 
 __all__ = ["resolve_task", "resolve_metafeatures", "resolve_model", "model_configurations"]
@@ -18,19 +19,15 @@ logger = logging.getLogger(__name__)
 
 
 def resolve_task(task: str | None, y: Any, owner: str) -> str:
-    if task is not None:
-        if task not in TASKS:
-            raise ParameterError(
-                f"The 'task' parameter of {owner} must be one of {list(TASKS)} or None. "
-                f"Got {task!r} instead."
-            )
-        return task
+    """The task: ``task``, or for None (or ``"auto"``) the one inferred from ``y``."""
+    checked = check_task(task, owner)
+    if checked is not None:
+        return checked
     if y is None:
         raise ParameterError(
             f"{owner} needs the 'task' parameter when no target 'y' is given. Pass "
             "task='classification' or task='regression'."
         )
-    from autometa._task import infer_task
     from autometa._validation import check_target
 
     return infer_task(check_target(y, owner), owner=owner, stacklevel=3)

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from autometa._exceptions import ParameterError
-from autometa._metrics import DEFAULT_METRIC, METRICS
+from autometa._metrics import DEFAULT_METRIC, METRICS, metric_for_scorer
+from autometa._task import check_task
 from autometa.learners import Configuration, Learner, get_learner
 from autometa.optuna._common import resolve_metafeatures, resolve_task
 from autometa.optuna._space import LEARNER_PARAM, ParamNames, resolve_learners
@@ -30,11 +31,6 @@ from autometa.optuna._space import LEARNER_PARAM, ParamNames, resolve_learners
 __all__ = ["add_study", "add_search"]
 
 logger = logging.getLogger(__name__)
-
-# scikit-learn scorer name -> (knowledge-base metric, sign to apply to the scorer's value)
-_SCORERS: dict[str, tuple[str, float]] = {
-    scorer: (m.name, m.sign) for m in METRICS.values() for scorer in (*m.scorer_aliases, m.scorer)
-}
 
 
 def _dataset_frame(
@@ -159,8 +155,8 @@ def add_study(
         Complete trials become ``ok`` runs, failed ones ``failed`` runs; others are skipped.
     X, y : array-like
         The data the study tuned on (for meta-features and the dataset's row).
-    task : {"classification", "regression"}, optional
-        Default: inferred from ``y``.
+    task : {"classification", "regression"} or None, default=None
+        None (or ``"auto"``, the same): inferred from ``y``.
     metric : str, optional
         The knowledge-base metric the objective returns (default: the task's default
         metric). It must agree with the study's direction.
@@ -287,7 +283,9 @@ def add_search(
         ``neg_mean_absolute_error`` (for several metrics, the ``refit`` one).
     X, y : array-like
         The data the search was fitted on.
-    task, dataset_id, family, metafeatures
+    task : {"classification", "regression"} or None, default=None
+        None (or ``"auto"``, the same): the task of the search's learner.
+    dataset_id, family, metafeatures
         As in :func:`add_study` (``dataset_id`` default ``"user/search-<learner>"``).
 
     Returns
@@ -309,7 +307,7 @@ def add_search(
         )
     base, prefix = _final_estimator(search_cv.estimator)
     default_learner = _learner_of(base, owner)
-    task = resolve_task(task or default_learner.task, y, owner)
+    task = resolve_task(check_task(task, owner) or default_learner.task, y, owner)
     scoring = search_cv.scoring
     key = "mean_test_score"
     if isinstance(scoring, (list, tuple, set, dict)):
@@ -319,14 +317,17 @@ def add_search(
                 f"refit=<scorer name>. Got refit={search_cv.refit!r} instead."
             )
         scoring, key = search_cv.refit, f"mean_test_{search_cv.refit}"
+    # a scorer name -> (knowledge-base metric, sign to apply to the scorer's value)
+    found = metric_for_scorer(scoring) if isinstance(scoring, str) else None
     if scoring is None:
         metric, sign = ("accuracy", 1.0) if task == "classification" else ("r2", 1.0)
-    elif isinstance(scoring, str) and scoring in _SCORERS:
-        metric, sign = _SCORERS[scoring]
+    elif found is not None:
+        metric, sign = found
     else:
+        names = [s for m in METRICS.values() for s in (*m.scorer_aliases, m.scorer)]
         raise ParameterError(
             f"The scoring of the search given to {owner} must be None or one of "
-            f"{list(_SCORERS)}. Got {scoring!r} instead."
+            f"{names}. Got {scoring!r} instead."
         )
     rows = []
     fit_times = results.get("mean_fit_time", [np.nan] * len(results["params"]))

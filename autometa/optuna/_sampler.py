@@ -210,8 +210,8 @@ class MetaSampler(BaseSampler):
         The data being tuned; used for its meta-features (and ``y`` for the task).
     metafeatures : Series, optional
         The data's meta-features, instead of X and y.
-    task : {"classification", "regression"}, optional
-        Default: inferred from ``y``.
+    task : {"classification", "regression"} or None, default=None
+        None (or ``"auto"``, the same): inferred from ``y``.
     model : MetaModel, optional
         The meta-model; default: the shipped adaptive model of the task (``"maml"``).
     kb : KnowledgeBase, optional
@@ -247,9 +247,11 @@ class MetaSampler(BaseSampler):
         Gradient steps of adaptation (default: the model's own).
     independent_sampler : BaseSampler, optional
         For parameters the sampler does not know (default: ``TPESampler(seed=seed)``).
-    seed : int, optional
+    seed : int or None, default=None
         Seeds the random candidates and the default independent sampler: the same seed, data
-        and model give the same trials.
+        and model give the same trials. Named ``seed``, not ``random_state`` as elsewhere in
+        autometa, because every Optuna sampler takes ``seed`` (``TPESampler(seed=...)``):
+        a ``MetaSampler`` replaces one without renaming.
 
     Examples
     --------

@@ -170,7 +170,8 @@ def warm_start(
         the parameters of the configurations the model scores.
     model : MetaModel, optional
         The meta-model that ranks configurations (default: the shipped ranker of the task).
-    task : {"classification", "regression"}, optional
+    task : {"classification", "regression"} or None, default=None
+        None (or ``"auto"``, the same): inferred from ``y`` (needed without ``y``).
     metafeatures : Series, optional
         Meta-features of the data (from :func:`metafeatures.extract`), instead of X and y.
     distributions : dict of str to BaseDistribution, optional

@@ -61,6 +61,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from autometa._deprecation import renamed_keyword
 from autometa._exceptions import (
     DataError,
     KnowledgeBaseError,
@@ -70,7 +71,7 @@ from autometa._exceptions import (
     ParameterError,
 )
 from autometa._resources import cached, kb_fingerprint, package_data, tree_stamp
-from autometa._task import MAX_CLASSES, infer_task
+from autometa._task import MAX_CLASSES, check_task, infer_task
 from autometa._validation import check_data
 from autometa.recommend._cost import check_budget, cost_model_for, order_by_cost
 from autometa.recommend._recommendation import Recommendation
@@ -96,16 +97,6 @@ N_DRAWS = 2000
 
 # ---------------------------------------------------------------------------------------------
 # task, parameters
-def _check_task(task: Any, owner: str) -> None:
-    from autometa.learners import TASKS
-
-    if task not in ("auto", *TASKS):
-        raise ParameterError(
-            f"The 'task' parameter of {owner} must be one of ['auto', "
-            f"{', '.join(repr(t) for t in TASKS)}]. Got {task!r} instead."
-        )
-
-
 def check_metric(metric: Any, task: str, owner: str) -> str | None:
     """``metric`` if it is a metric of ``task`` (or None); else a ParameterError."""
     from autometa.kb import metrics_for
@@ -512,7 +503,7 @@ def _ranker_learner_probabilities(
 
 
 def recommend_from_metafeatures(
-    meta_features: pd.Series,
+    metafeatures: pd.Series | None = None,
     *,
     task: str,
     metric: str | None = None,
@@ -527,23 +518,43 @@ def recommend_from_metafeatures(
     warn_ood: bool = True,
     stacklevel: int = 2,
     time_budget: float | None = None,
+    meta_features: pd.Series | None = None,
 ) -> Recommendation:
     """A :class:`Recommendation` from already computed meta-features.
 
-    The parameters are those of :func:`recommend` (``task`` must be given); it is what the
-    estimators use after computing the meta-features themselves. ``n_rows`` and
-    ``n_features`` (default: the meta-features' ``general.n_instances`` and
-    ``general.n_features``) are the data the predicted fit times are for.
+    The parameters are those of :func:`recommend`, with ``metafeatures`` (a Series from
+    :func:`metafeatures.extract`) instead of the data; it is what the estimators use after
+    computing the meta-features themselves. ``task`` must be given: meta-features do not
+    tell it. ``n_rows`` and ``n_features`` (default: the meta-features'
+    ``general.n_instances`` and ``general.n_features``) are the data the predicted fit times
+    are for.
+
+    .. deprecated:: 0.2
+        ``meta_features=`` is the old name of ``metafeatures=`` (it warns); it will be
+        removed in autometa 0.3.
     """
-    _check_task(task, owner)
-    if task == "auto":
-        raise ParameterError("recommend_from_metafeatures needs an explicit task.")
+    name = "recommend_from_metafeatures"
+    metafeatures = renamed_keyword(
+        metafeatures, meta_features, "meta_features", "metafeatures", name
+    )
+    if metafeatures is None:
+        raise ParameterError(
+            f"{name} needs the 'metafeatures' parameter: a Series of meta-features (as "
+            "returned by metafeatures.extract). Got None instead."
+        )
+    checked = check_task(task, owner)
+    if checked is None:
+        raise ParameterError(
+            f"{name} needs an explicit task: pass task='classification' or "
+            "task='regression' (meta-features do not tell it)."
+        )
+    task = checked
     top_k = check_top_k(top_k, owner)
     metric = check_metric(metric, task, owner)
     learners = check_learners(learners, task, owner)
     time_budget = check_budget(time_budget, owner)
     res = resolve(task, metric, kb, model, owner)
-    mf = pd.Series(meta_features, dtype=float)
+    mf = pd.Series(metafeatures, dtype=float)
 
     pred = res.ranker.predict(mf)
     configs = _candidates(res, res.ranker.rank(mf), task, learners)
@@ -572,7 +583,7 @@ def recommend_from_metafeatures(
     return Recommendation(
         task=task,
         metric=res.metric,
-        meta_features=mf,
+        metafeatures=mf,
         table=table,
         neighbours=neighbours,
         ood_score=float(ood_score),
@@ -840,7 +851,7 @@ def recommend(
     target: Any = None,
     *,
     y: Any = None,
-    task: str = "auto",
+    task: str | None = None,
     metric: str | None = None,
     top_k: int = 10,
     learners: Sequence[str] | None = None,
@@ -861,11 +872,13 @@ def recommend(
         The target column of ``data``.
     y : array-like, optional
         The target values, when ``data`` holds only the features.
-    task : {"auto", "classification", "regression"}, default="auto"
-        "auto" infers it from the target with :func:`infer_task` (the project's one rule:
+    task : {"classification", "regression"} or None, default=None
+        None infers it from the target with :func:`infer_task` (the project's one rule:
         boolean, categorical and string targets are classification; numeric targets are
         classification when they hold at most 20 distinct whole numbers, else regression).
-        An ambiguous target (whole numbers with more than 2 distinct values) gives a
+        ``"auto"`` is the same as None (as in :func:`metafeatures.extract` and the command
+        line); None is the convention of the whole API (see :mod:`autometa._task`). An
+        ambiguous target (whole numbers with more than 2 distinct values) gives a
         :class:`~autometa.TaskInferenceWarning` naming the task inferred: pass ``task`` to
         decide.
     metric : str, optional
@@ -916,12 +929,12 @@ def recommend(
     >>> rec.to_frame()[["rank", "learner", "score"]]  # doctest: +SKIP
     >>> rec.pipeline(0).fit(df.drop(columns="target"), df["target"])  # doctest: +SKIP
     """
-    _check_task(task, "recommend")
+    task = check_task(task, "recommend")
     check_top_k(top_k, "recommend")
     X, y_ = _split(data, target, y)
-    X, y_ = check_data(X, y_, "recommend", task=None if task == "auto" else task, x_name="data")
+    X, y_ = check_data(X, y_, "recommend", task=task, x_name="data")
     n_rows, n_features = X.shape
-    resolved_task = infer_task(y_, owner="recommend", stacklevel=2) if task == "auto" else task
+    resolved_task = infer_task(y_, owner="recommend", stacklevel=2) if task is None else task
     check_metric(metric, resolved_task, "recommend")
     check_learners(learners, resolved_task, "recommend")
     if model is None and kb is None:

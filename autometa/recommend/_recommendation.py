@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import math
@@ -12,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from autometa._deprecation import renamed_attribute, renamed_in_state, renamed_keyword
 from autometa._exceptions import ParameterError
 from autometa.learners import Configuration
 from autometa.recommend._cost import TIE_TOLERANCE
@@ -67,8 +69,9 @@ class Recommendation:
         ``"classification"`` or ``"regression"``.
     metric : str
         The metric the scores refer to (see ``autometa.kb.METRICS``).
-    meta_features : Series
-        The meta-features of the dataset (NaN where undefined).
+    metafeatures : Series
+        The meta-features of the dataset (NaN where undefined). ``meta_features`` is its
+        deprecated old name (it warns; removed in autometa 0.3).
     table : DataFrame
         One row per recommended configuration, best first: ``fit_time`` (the predicted
         seconds of one single-threaded fit on all ``n_rows`` rows, from the cost model; NaN
@@ -136,7 +139,7 @@ class Recommendation:
 
     task: str
     metric: str
-    meta_features: pd.Series
+    metafeatures: pd.Series
     table: pd.DataFrame
     neighbours: pd.DataFrame
     ood_score: float
@@ -154,6 +157,11 @@ class Recommendation:
     random_state: int = 0
     time_budget: float | None = None
     cost_ordered: bool = False
+
+    meta_features = renamed_attribute("meta_features", "metafeatures")
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(renamed_in_state(state, "meta_features", "metafeatures"))
 
     # -- sequence protocol --------------------------------------------------------------------
     def __len__(self) -> int:
@@ -615,6 +623,29 @@ class Recommendation:
         return f"<p><b>{html.escape(self._header())}</b></p>{body}" + (
             f"<p>nearest datasets: {near}</p>" if near else ""
         )
+
+
+def _accept_meta_features(init: Any) -> Any:
+    """``Recommendation(..., meta_features=...)``, the keyword's old name, warns and works."""
+
+    @functools.wraps(init)
+    def __init__(
+        self: Recommendation, *args: Any, meta_features: Any = None, **kwargs: Any
+    ) -> None:
+        if meta_features is not None:
+            kwargs["metafeatures"] = renamed_keyword(
+                kwargs.pop("metafeatures", None),
+                meta_features,
+                "meta_features",
+                "metafeatures",
+                "Recommendation",
+            )
+        init(self, *args, **kwargs)
+
+    return __init__
+
+
+setattr(Recommendation, "__init__", _accept_meta_features(Recommendation.__init__))  # noqa: B010
 
 
 def _seconds_text(v: float) -> str:

@@ -3,7 +3,9 @@ recommendation.
 
 One class per learner of the registry, generated at import, so adding a learner adds its
 drop-in. Each class has the constructor signature of the scikit-learn class it stands for
-(every parameter keyword-only) plus ``meta_model`` and ``meta_kb``. The hyperparameters the
+(every parameter keyword-only) plus ``meta_model`` and ``meta_kb`` (the estimators'
+``model`` and ``kb``, prefixed because they share one namespace with the learner's own
+parameters). The hyperparameters the
 meta-model searches default to :data:`RECOMMENDED`; the others default to the registry's
 fixed values (e.g. ``n_jobs=1``, ``max_iter=1000``), otherwise scikit-learn's defaults, and
 ``random_state`` to 0. So ``get_params()`` returns what the user passed (or a real default);
@@ -236,8 +238,16 @@ def make_dropin(learner_name: str, module: str = "autometa.zeroshot") -> type:
         The recommended hyperparameters (before your parameters are applied).
     recommendation_ : Recommendation or None
         The recommendation restricted to this learner.
-    meta_features_ : Series
-        The training data's meta-features.
+    metafeatures_ : Series
+        The training data's meta-features (``meta_features_``, its old name, is
+        deprecated: it warns and will be removed in autometa 0.3).
+
+    Notes
+    -----
+    ``meta_model`` and ``meta_kb`` are what ``MetaClassifier``/``MetaRegressor`` call
+    ``model`` and ``kb``; here they share one namespace (``get_params``, ``set_params``,
+    grid searches) with the parameters of ``{sk_class.__name__}``, and the ``meta_`` prefix
+    keeps them from clashing with a scikit-learn parameter of the same name.
 
     Examples
     --------

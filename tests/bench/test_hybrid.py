@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from models.conftest import make_task_data
+from models._synthetic import make_task_data
 
 from autometa._exceptions import ParameterError
 from autometa.bench import PortfolioHybrid, hybrid_method, make_methods, run_lodo

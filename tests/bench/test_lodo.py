@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 import pytest
-from models.conftest import make_task_data
+from models._synthetic import make_task_data
 
 from autometa._exceptions import ModelError, ParameterError
 from autometa.bench import LodoResult, Method, make_methods, run_lodo

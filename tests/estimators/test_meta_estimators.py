@@ -67,7 +67,26 @@ def test_zero_shot_fits_first_recommendation(mixed, kb):
     assert clf.n_features_in_ == 6 and list(clf.feature_names_in_) == list(X.columns)
     assert clf.score(X, y) > 0.7
     assert not hasattr(clf, "cv_results_")
-    assert clf.meta_features_["general.n_instances"] == 120
+    assert clf.metafeatures_["general.n_instances"] == 120
+
+
+def test_the_old_name_meta_features_warns_and_still_works(mixed, kb):
+    X, y = mixed
+    clf = MetaClassifier(kb=kb)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        assert not hasattr(clf, "meta_features_")  # not fitted: no attribute, no warning
+    clf.fit(X, y)
+    with pytest.warns(FutureWarning, match=r"MetaClassifier.meta_features_ was renamed "):
+        old = clf.meta_features_
+    assert old is clf.metafeatures_
+    # an estimator pickled before the rename loads with the new name
+    state = dict(clf.__getstate__())
+    state["meta_features_"] = state.pop("metafeatures_")
+    restored = MetaClassifier.__new__(MetaClassifier)
+    restored.__setstate__(state)
+    pd.testing.assert_series_equal(restored.metafeatures_, clf.metafeatures_)
+    np.testing.assert_array_equal(restored.predict(X), clf.predict(X))
 
 
 def test_candidates_are_cross_validated(mixed, kb):

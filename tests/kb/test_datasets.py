@@ -130,7 +130,9 @@ def test_errors(tmp_path):
         load_dataset(discover_datasets(tmp_path, target="nope")[0])
     with pytest.raises(DataError, match="No such file or directory"):
         discover_datasets(tmp_path / "missing")
-    with pytest.raises(ParameterError, match="The 'task' parameter must be one of"):
+    with pytest.raises(
+        ParameterError, match="The 'task' parameter of discover_datasets must be one of"
+    ):
         discover_datasets(tmp_path, target="label", task="clustering")
     with pytest.raises(ParameterError, match="The 'max_datasets' parameter must be an int >= 1"):
         discover_datasets(tmp_path, target="label", max_datasets=0)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -283,6 +285,71 @@ def _journal(path: Path) -> dict[tuple[str, str], dict]:
     return out
 
 
+#: A build that changes no file for this long is stuck (the test fails). Long enough for
+#: the slowest single step (one dataset's meta-features, or the final save) on a machine
+#: busy with other work; a quiet machine never waits for it.
+STALL = 240.0
+
+
+def _footprint(root: Path) -> tuple[int, int]:
+    """How much a build has written below ``root``: (files, bytes)."""
+    files = size = 0
+    for dirpath, _, names in os.walk(root):
+        for name in names:
+            try:
+                size += (Path(dirpath) / name).stat().st_size
+            except OSError:  # replaced meanwhile
+                continue
+            files += 1
+    return files, size
+
+
+def _wait_while_it_progresses(process, root: Path, until=lambda: False) -> None:
+    """Wait for ``process`` to end, or for ``until()``; fail if it writes nothing below
+    ``root`` for :data:`STALL` seconds (a stuck build), whatever the machine's load."""
+    last, since, checked = _footprint(root), time.monotonic(), time.monotonic()
+    while process.poll() is None and not until():
+        time.sleep(0.05)
+        if time.monotonic() - checked < 0.5:
+            continue
+        checked = time.monotonic()
+        now = _footprint(root)
+        if now != last:
+            last, since = now, checked
+        elif checked - since > STALL:
+            process.kill()
+            pytest.fail(f"the build wrote nothing for {STALL:.0f} s: it is stuck")
+
+
+def test_a_build_that_writes_nothing_is_reported_stuck(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys.modules[__name__], "STALL", 1.0)
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        with pytest.raises(pytest.fail.Exception, match="wrote nothing for 1 s: it is stuck"):
+            _wait_while_it_progresses(process, tmp_path)
+    finally:
+        process.kill()
+        process.wait()
+
+
+@contextlib.contextmanager
+def _build(command: list[str], log: Path) -> Iterator[subprocess.Popen]:
+    """The build ``command`` in its own process group, its stderr in ``log``; the group
+    (with the loky workers a killed build leaves behind) is killed on the way out."""
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=stderr
+        )
+    try:
+        yield process
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait()
+
+
 @pytest.mark.slow
 def test_a_killed_build_resumes_with_nothing_lost_or_duplicated(data_dir, tmp_path):
     out = tmp_path / "kb"
@@ -292,28 +359,24 @@ def test_a_killed_build_resumes_with_nothing_lost_or_duplicated(data_dir, tmp_pa
     command += ["--learners", "MLPClassifier,MLPRegressor,LogisticRegression,Ridge"]
     command += ["--chunk-size", "1", "--n-jobs", "2", "--no-progress"]
     n_planned = 2 * 8 + 1 * 8  # 2 classification datasets, 1 regression, 8 configs per task
-    process = subprocess.Popen(
-        command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    try:
-        deadline = time.monotonic() + 300  # generous: meta-features come first, on busy cores
-        while time.monotonic() < deadline and process.poll() is None:
-            if journal.exists() and len(_journal(journal)) >= 3:
-                break
-            time.sleep(0.05)
-        assert process.poll() is None, process.stderr.read().decode()[-2000:]
+    # No time limits: on a loaded machine a build may take minutes. A build that stops
+    # writing (journal, per-dataset files, log, the final save) for STALL seconds fails.
+    first_log, resumed_log = tmp_path / "first.log", tmp_path / "resumed.log"
+    with _build(command, first_log) as process:
+        _wait_while_it_progresses(
+            process, tmp_path, until=lambda: journal.exists() and len(_journal(journal)) >= 3
+        )
+        assert process.poll() is None, first_log.read_text()[-2000:]
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
-    finally:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)  # the loky workers left behind
-        except ProcessLookupError:
-            pass
     before = _journal(journal)
     assert 3 <= len(before) < n_planned
-    resumed = subprocess.run(command, capture_output=True, text=True, timeout=120)
-    assert resumed.returncode == 0, resumed.stderr[-2000:]
-    assert f"({n_planned - len(before)} evaluated in this session)" in resumed.stderr
+    with _build(command, resumed_log) as resumed:
+        _wait_while_it_progresses(resumed, tmp_path)
+        returncode = resumed.wait()
+    stderr = resumed_log.read_text()
+    assert returncode == 0, stderr[-2000:]
+    assert f"({n_planned - len(before)} evaluated in this session)" in stderr
     runs = KnowledgeBase.load(out).runs
     assert len(runs) == n_planned
     assert not runs.duplicated(["dataset_id", "config_id"]).any()

@@ -138,7 +138,7 @@ def test_dense_configurations_leave_out_configurations_of_few_datasets(tmp_path,
 
 def _as_v1(kb: KnowledgeBase, path: Path) -> None:
     """Save ``kb`` as a schema-1 knowledge base (without the v2 columns)."""
-    from autometa.kb._disk import sha256 as _sha256
+    from autometa._atomic import sha256_file as _sha256
 
     kb.save(path)
     runs = pd.read_parquet(path / "runs.parquet").drop(columns=["n_rows_used", "n_train_rows"])

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from autometa import KnowledgeBaseError, ParameterError
+from autometa import KnowledgeBaseError, ParameterError, _atomic
 from autometa.kb import (
     DEFAULT_METRIC,
     METRICS,
@@ -265,7 +265,7 @@ def _rewrite(saved: Path, table: str, frame: pd.DataFrame) -> None:
     file = saved / f"{table}.parquet"
     frame.to_parquet(file, index=False)
     manifest = json.loads((saved / "manifest.json").read_text())
-    manifest["files"][table]["sha256"] = _disk.sha256(file)
+    manifest["files"][table]["sha256"] = _atomic.sha256_file(file)
     (saved / "manifest.json").write_text(json.dumps(manifest))
 
 
@@ -296,7 +296,7 @@ def test_load_error_damaged_parquet(saved):
 
 def _rewrite_checksum_only(saved: Path, table: str) -> None:
     manifest = json.loads((saved / "manifest.json").read_text())
-    manifest["files"][table]["sha256"] = _disk.sha256(saved / f"{table}.parquet")
+    manifest["files"][table]["sha256"] = _atomic.sha256_file(saved / f"{table}.parquet")
     (saved / "manifest.json").write_text(json.dumps(manifest))
 
 
@@ -437,6 +437,15 @@ def test_default_metric_and_metric_errors(hand_kb):
         hand_kb.normalized_matrix(task="regression", fill_failed="best")
     only_reg = hand_kb.subset(task="regression")
     pd.testing.assert_frame_equal(only_reg.performance_matrix(), only_reg.performance_matrix("r2"))
+    # task None (or "auto", the same): the metric's task, else the only task
+    pd.testing.assert_frame_equal(
+        only_reg.performance_matrix(task="auto"), only_reg.performance_matrix("r2")
+    )
+    pd.testing.assert_frame_equal(
+        hand_kb.normalized_matrix("r2", task="auto"), hand_kb.normalized_matrix("r2")
+    )
+    with pytest.raises(ParameterError, match="needs the 'task' parameter.*both tasks"):
+        hand_kb.performance_matrix(task="auto")
 
 
 @pytest.mark.parametrize(("metric", "values"), [("balanced_accuracy", BA), ("log_loss", LOGLOSS)])

@@ -18,7 +18,7 @@ from autometa import ModelError, ModelWarning
 from autometa.models import MetaModel, load_default_model
 from autometa.models._baselines import SingleBest
 
-from .conftest import make_task_data
+from ._synthetic import make_task_data
 
 torch = pytest.importorskip("torch")
 

@@ -11,7 +11,7 @@ from autometa import ModelError
 from autometa.models import MetaModel, model_names
 from autometa.models._baselines import SingleBest
 
-from .conftest import make_task_data
+from ._synthetic import make_task_data
 
 
 def test_saved_model_keeps_its_configurations(tmp_path):

@@ -18,7 +18,7 @@ from autometa.models import (
     TaskData,
     model_class,
 )
-from models.conftest import make_task_data
+from models._synthetic import make_task_data
 
 BASELINES = (DefaultsModel, SingleBest, GreedyPortfolio, NearestDatasets, NearestDatasets50)
 

@@ -34,7 +34,7 @@ from autometa.models import (
     register_model,
 )
 
-from .conftest import make_task_data
+from ._synthetic import make_task_data
 
 #: Small settings for whichever model takes them (so the suite stays fast for every model).
 SMALL = {"epochs": 6, "meta_epochs": 3, "n_members": 2, "episodes": 10, "hidden": 16}

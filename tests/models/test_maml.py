@@ -15,7 +15,7 @@ from autometa._exceptions import ParameterError  # noqa: E402
 from autometa.models import MetaModel, Surrogate, TaskData  # noqa: E402
 from autometa.models._maml import MAMLSurrogate, pairwise_loss  # noqa: E402
 
-from .conftest import make_task_data  # noqa: E402
+from ._synthetic import make_task_data  # noqa: E402
 
 torch.set_num_threads(1)
 

@@ -12,7 +12,7 @@ from autometa._exceptions import ParameterError  # noqa: E402
 from autometa.models import MetaModel, default_models_dir  # noqa: E402
 from autometa.models._maml import MAMLSurrogate, WarmStartSurrogate  # noqa: E402
 
-from .conftest import make_task_data  # noqa: E402
+from ._synthetic import make_task_data  # noqa: E402
 
 torch.set_num_threads(1)
 

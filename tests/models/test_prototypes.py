@@ -11,7 +11,7 @@ torch = pytest.importorskip("torch")
 from autometa._exceptions import NotFittedError, ParameterError  # noqa: E402
 from autometa.models import MetaModel, PrototypeModel, TaskData  # noqa: E402
 
-from .conftest import make_task_data  # noqa: E402
+from ._synthetic import make_task_data  # noqa: E402
 
 torch.set_num_threads(1)
 

@@ -15,7 +15,7 @@ from autometa.learners import get_learner  # noqa: E402
 from autometa.models import MetaModel, Surrogate, TaskData  # noqa: E402
 from autometa.models._torch_utils import MetaFeatureScaler, encode_configurations  # noqa: E402
 
-from .conftest import make_task_data  # noqa: E402
+from ._synthetic import make_task_data  # noqa: E402
 
 torch.set_num_threads(1)
 

@@ -1,4 +1,5 @@
-"""Fixtures of the Optuna tests: a fast adaptive meta-model fitted on synthetic TaskData.
+"""Fixtures of the Optuna tests: a fast adaptive meta-model fitted on synthetic TaskData
+(``task_data``, from ``tests/conftest.py``).
 
 No ``__init__.py`` in this directory: a package named ``optuna`` on the test path would
 shadow the real Optuna.
@@ -13,7 +14,6 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 import pytest
-from models.conftest import make_task_data
 
 from autometa.models import Adaptive, MetaModel, Prediction, TaskData
 
@@ -55,11 +55,6 @@ class FakeAdaptive(Adaptive, MetaModel):
             shift[self.learners_ == self.learners_[pos[cid]]] += 0.1 * zi
         out.shift_ = shift
         return out
-
-
-@pytest.fixture(scope="session")
-def task_data() -> TaskData:
-    return make_task_data(n_datasets=12, configs_per_learner=4)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
-from autometa import ParameterError
+from autometa import ParameterError, TaskInferenceWarning
 from autometa.kb import KnowledgeBase
 from autometa.optuna import add_search, add_study, suggest
 
@@ -87,6 +87,17 @@ def test_add_search_maps_pipeline_parameters(iris) -> None:
     assert np.allclose(
         sorted(runs["balanced_accuracy"]), sorted(search.cv_results_["mean_test_score"])
     )
+    # task None (or "auto", the same): the search's learner's task
+    auto = add_search(KnowledgeBase(), search, X, y, metafeatures=mf, task="auto")
+    pd.testing.assert_frame_equal(auto.runs, out.runs)
+
+
+@pytest.mark.parametrize("task", [None, "auto"])
+def test_add_study_infers_the_task_for_none_and_auto(iris, task) -> None:
+    X, y, mf = iris
+    with pytest.warns(TaskInferenceWarning, match="add_study inferred task='classification'"):
+        out = add_study(KnowledgeBase(), _study(), X, y, metafeatures=mf, task=task)
+    assert list(out.datasets["task"]) == ["classification"]
 
 
 def test_add_search_errors(iris) -> None:

@@ -86,7 +86,7 @@ def test_the_cache_builds_once_per_key_and_drops_the_least_recent() -> None:
 
 
 def test_a_model_directory_rewritten_in_place_is_loaded_again(tmp_path) -> None:
-    from models.conftest import make_task_data
+    from models._synthetic import make_task_data
 
     data = make_task_data(n_datasets=6, configs_per_learner=1)
     root = tmp_path / "models"

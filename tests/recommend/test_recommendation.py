@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 import warnings
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from sklearn.datasets import load_breast_cancer, make_classification
 
 import autometa
 from autometa import DataError, ModelError, OutOfDistributionWarning, ParameterError
-from autometa.recommend import Recommendation, infer_task, recommend
+from autometa.recommend import Recommendation, infer_task, recommend, recommend_from_metafeatures
 from recommend._tiny import _datasets
 
 
@@ -243,7 +244,6 @@ def test_drivers_are_ranked_by_how_extreme_the_value_is_in_the_kb():
 def test_the_learner_comes_from_the_configurations_table_not_the_config_id(kb):
     """Configuration ids need not start with the learner's name (ids of other sources)."""
     from autometa.models import SingleBest, TaskData
-    from autometa.recommend import recommend_from_metafeatures
 
     data = TaskData.from_kb(kb, "classification")
     renamed = {c: f"run-{i}" for i, c in enumerate(data.config_ids)}
@@ -269,3 +269,77 @@ def test_the_learner_comes_from_the_configurations_table_not_the_config_id(kb):
     assert table["config_id"].str.startswith("run-").all()
     assert list(table["learner"]) == [learners[c] for c in table["config_id"]]
     assert set(only.to_frame()["learner"]) == {"SVC"}
+
+
+# -- issue 11: one name for the meta-features (``metafeatures``), one convention for the task
+# (None infers it, "auto" is the same); the old names warn and still work.
+def _quiet(function, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return function(*args, **kwargs)
+
+
+def test_the_recommendation_holds_metafeatures_and_meta_features_warns(rec):
+    assert isinstance(rec.metafeatures, pd.Series) and len(rec.metafeatures) > 10
+    with pytest.warns(FutureWarning, match=r"Recommendation.meta_features was renamed .*0\.3"):
+        old = rec.meta_features
+    assert old is rec.metafeatures
+
+
+def test_building_a_recommendation_with_meta_features_warns_and_works(rec):
+    fields = {k: v for k, v in vars(rec).items() if k != "metafeatures"}
+    with pytest.warns(FutureWarning, match="The 'meta_features' parameter of Recommendation"):
+        old = Recommendation(**fields, meta_features=rec.metafeatures)
+    assert old.metafeatures is rec.metafeatures
+    with pytest.raises(ParameterError, match="both 'metafeatures' and its deprecated name"):
+        Recommendation(**fields, metafeatures=rec.metafeatures, meta_features=rec.metafeatures)
+
+
+def test_a_recommendation_pickled_before_the_rename_loads(rec):
+    state = dict(vars(rec))
+    state["meta_features"] = state.pop("metafeatures")
+    old = Recommendation.__new__(Recommendation)
+    old.__setstate__(state)
+    pd.testing.assert_series_equal(old.metafeatures, rec.metafeatures)
+    again = pickle.loads(pickle.dumps(old))
+    pd.testing.assert_frame_equal(again.to_frame(), rec.to_frame())
+
+
+def test_recommend_from_metafeatures_takes_the_old_keyword_with_a_warning(rec, kb):
+    new = _quiet(recommend_from_metafeatures, rec.metafeatures, task="classification", kb=kb)
+    keyword = _quiet(
+        recommend_from_metafeatures, metafeatures=rec.metafeatures, task="classification", kb=kb
+    )
+    with pytest.warns(
+        FutureWarning,
+        match="The 'meta_features' parameter of recommend_from_metafeatures was renamed "
+        "'metafeatures'",
+    ):
+        old = _quiet(
+            recommend_from_metafeatures,
+            meta_features=rec.metafeatures,
+            task="classification",
+            kb=kb,
+        )
+    pd.testing.assert_frame_equal(old.to_frame(), new.to_frame())
+    pd.testing.assert_frame_equal(keyword.to_frame(), new.to_frame())
+
+
+def test_recommend_from_metafeatures_errors(rec, kb):
+    mf = rec.metafeatures
+    with pytest.raises(ParameterError, match="got both 'metafeatures' and its deprecated name"):
+        recommend_from_metafeatures(mf, meta_features=mf, task="classification", kb=kb)
+    with pytest.raises(ParameterError, match="needs the 'metafeatures' parameter"):
+        recommend_from_metafeatures(task="classification", kb=kb)
+    for task in (None, "auto"):
+        with pytest.raises(ParameterError, match="needs an explicit task"):
+            recommend_from_metafeatures(mf, task=task, kb=kb)
+    with pytest.raises(ParameterError, match="The 'task' parameter of recommend must be one of"):
+        recommend_from_metafeatures(mf, task="ranking", kb=kb)
+
+
+@pytest.mark.parametrize("task", [None, "auto", "classification"])
+def test_recommend_infers_the_task_for_none_and_auto(frame, kb, rec, task):
+    got = _quiet(recommend, frame, target="y", kb=kb, top_k=5, task=task)
+    assert got.task == "classification"
+    pd.testing.assert_frame_equal(got.to_frame(), rec.to_frame())

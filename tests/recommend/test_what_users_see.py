@@ -317,7 +317,7 @@ def test_explainer_probabilities_say_why_they_differ():
     rec = Recommendation(
         task="classification",
         metric="balanced_accuracy",
-        meta_features=pd.Series(dtype=float),
+        metafeatures=pd.Series(dtype=float),
         table=table,
         neighbours=pd.DataFrame(columns=["dataset_id", "name", "distance"]),
         ood_score=0.1,

@@ -150,6 +150,14 @@ def test_user_parameters_win_the_rest_is_recommended(data, kb):
     assert rf.score(X, y) > 0.7
 
 
+def test_the_old_name_meta_features_warns_and_still_works(data, kb):
+    X, y = data
+    lr = zs.LogisticRegression(meta_kb=kb).fit(X, y)
+    assert lr.metafeatures_["general.n_instances"] == len(X)
+    with pytest.warns(FutureWarning, match=r"LogisticRegression.meta_features_ was renamed "):
+        assert lr.meta_features_ is lr.metafeatures_
+
+
 def test_clone_pickle_and_cross_val(data, kb):
     X, y = data
     lr = zs.LogisticRegression(C=0.5, meta_kb=kb)

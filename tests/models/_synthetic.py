@@ -1,12 +1,15 @@
 """A synthetic, structured TaskData: meta-features decide which learner and which
 hyperparameters do well, so a meta-model that learns from meta-features can beat one
-that does not."""
+that does not.
+
+A helper module, not a conftest: tests import ``make_task_data`` from ``models._synthetic``
+(as ``recommend._tiny``); the shared ``task_data`` fixture is in ``tests/conftest.py``.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from autometa.learners import learners_for
 from autometa.models import TaskData
@@ -54,8 +57,3 @@ def make_task_data(
         raw=pd.DataFrame(raw, index=mf.index, columns=cols),
         families=pd.Series([f"fam{i // 2}" for i in range(n_datasets)], index=mf.index),
     )
-
-
-@pytest.fixture
-def task_data() -> TaskData:
-    return make_task_data()
