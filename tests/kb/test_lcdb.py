@@ -364,3 +364,31 @@ def test_kb_info_shows_both_sources(kb_factory, result, tmp_path, capsys):
     info = json.loads(capsys.readouterr().out)
     assert info["side_sources"]["lcdb"]["kept_apart"] is True
     assert info["dense_shape"] == {"classification": [4, 4]}
+
+
+@pytest.mark.slow
+def test_the_merge_script_merges_lcdb_in_place(kb_factory, tmp_path):
+    """kb-build/merge_lcdb.sh, which ships LCDB in the default knowledge base."""
+    import os
+    import subprocess
+    import sys
+
+    script = Path(__file__).parents[2] / "kb-build" / "merge_lcdb.sh"
+    base = kb_factory(n_datasets=4)
+    base.save(tmp_path / "kb")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    for _ in range(2):  # a second run replaces LCDB's runs by the same ones
+        done = subprocess.run(
+            ["bash", str(script), str(tmp_path / "kb"), str(FIXTURE)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        merged = KnowledgeBase.load(tmp_path / "kb")
+        assert len(merged.runs) == len(base.runs) + len(import_lcdb(FIXTURE).runs)
+    assert "kept apart from the dense matrix" in " ".join(done.stdout.split())
+    assert "(budget 30 MB)" in done.stdout
+    _same_kb(merged.dense("classification"), base.dense("classification"))
+    assert list((tmp_path).iterdir()) == [tmp_path / "kb"]  # no ledger or copy left beside it
