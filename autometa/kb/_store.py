@@ -61,6 +61,10 @@ __all__ = ["KnowledgeBase", "KnowledgeBaseSummary"]
 logger = logging.getLogger(__name__)
 
 
+#: The share of a task's datasets a configuration must be evaluated on to be in the pool.
+POOL_COVERAGE = 0.5
+
+
 class _Apart(NamedTuple):
     """What the dense matrix leaves out (see :meth:`KnowledgeBase._kept_apart`)."""
 
@@ -409,7 +413,8 @@ class KnowledgeBase:
             if isinstance(dataset_ids, str):
                 dataset_ids = [dataset_ids]
             ids = list(dict.fromkeys(dataset_ids))
-            unknown = [i for i in ids if i not in set(datasets["dataset_id"])]
+            known = set(datasets["dataset_id"].unique())
+            unknown = [i for i in ids if i not in known]
             if unknown:
                 raise KnowledgeBaseError(
                     f"Unknown dataset(s) {show(unknown)} given to subset(). Pass ids of "
@@ -649,25 +654,44 @@ class KnowledgeBase:
         if not side.any():
             return _Apart(set(), set(), set())
         task_of = self._datasets.set_index("dataset_id")["task"]
-        side_runs, other = self._runs.loc[side], self._runs.loc[~side]
-        tasks = set(task_of.reindex(side_runs["dataset_id"].unique())) & set(
-            task_of.reindex(other["dataset_id"].unique())
-        )
-        only = set(side_runs["dataset_id"]) - set(other["dataset_id"])
         config_task = self._configurations.set_index("config_id")["task"]
-        only_configs = set(side_runs["config_id"]) - set(other["config_id"])
+        side_runs, other = self._runs.loc[side], self._runs.loc[~side]
+
+        def values(column: pd.Series) -> set[str]:
+            return set(column.unique())  # unique first: iterating arrow strings is slow
+
+        side_ds, other_ds = values(side_runs["dataset_id"]), values(other["dataset_id"])
+        tasks = {task_of[d] for d in side_ds} & {task_of[d] for d in other_ds}
+        only = side_ds - other_ds
+        only_configs = values(side_runs["config_id"]) - values(other["config_id"])
         return _Apart(
             tasks=tasks,
             datasets={d for d in only if task_of[d] in tasks},
             configurations={c for c in only_configs if config_task[c] in tasks},
         )
 
-    def _dense_runs(self, task: str) -> pd.DataFrame:
+    def _dense_ids(self, task: str | None, apart: _Apart) -> list[str]:
+        datasets = self._datasets
+        if task is not None:
+            datasets = datasets.loc[datasets["task"] == task]
+        return [d for d in datasets["dataset_id"] if d not in apart.datasets]
+
+    def _dense_runs(self, task: str, apart: _Apart) -> pd.DataFrame:
         """The runs of ``task`` in its dense matrix (every size)."""
-        runs = self._runs.loc[self._runs["dataset_id"].isin(self.dense_datasets(task))]
-        if task in self._kept_apart().tasks:
+        runs = self._runs.loc[self._runs["dataset_id"].isin(self._dense_ids(task, apart))]
+        if task in apart.tasks:
             runs = runs.loc[~runs["source"].isin(SIDE_SOURCES)]
         return runs
+
+    def _pool(self, task: str, min_coverage: float, apart: _Apart) -> list[str]:
+        n_datasets = len(self._dense_ids(task, apart))
+        if n_datasets == 0:
+            return []
+        runs = self.runs_at_size(self._dense_runs(task, apart))
+        coverage = runs.groupby("config_id")["dataset_id"].nunique() / n_datasets
+        ids = set(coverage.index[coverage >= min_coverage])
+        task_configs = self._configurations.loc[self._configurations["task"] == task]
+        return [c for c in task_configs["config_id"] if c in ids]
 
     def dense_datasets(self, task: str | None = None) -> list[str]:
         """The datasets of the dense matrix of ``task`` (default: of every task).
@@ -677,14 +701,11 @@ class KnowledgeBase:
         is a second source's, described by OpenML's qualities only, with a few default
         configurations measured. Without side-source runs, every dataset of the task.
         """
-        datasets = self._datasets
         if task is not None:
             self._check_task(task, "dense_datasets")
-            datasets = datasets.loc[datasets["task"] == task]
-        apart = self._kept_apart().datasets
-        return [d for d in datasets["dataset_id"] if d not in apart]
+        return self._dense_ids(task, self._kept_apart())
 
-    def dense_configurations(self, task: str, min_coverage: float = 0.5) -> list[str]:
+    def dense_configurations(self, task: str, min_coverage: float = POOL_COVERAGE) -> list[str]:
         """Configurations of ``task`` evaluated on at least ``min_coverage`` of its datasets.
 
         The datasets of the dense matrix (:meth:`dense_datasets`) at each one's reference size
@@ -693,16 +714,9 @@ class KnowledgeBase:
         studies) are knowledge too, but sparse.
         """
         self._check_task(task, "dense_configurations")
-        n_datasets = len(self.dense_datasets(task))
-        if n_datasets == 0:
-            return []
-        runs = self.runs_at_size(self._dense_runs(task))
-        coverage = runs.groupby("config_id")["dataset_id"].nunique() / n_datasets
-        ids = set(coverage.index[coverage >= min_coverage])
-        task_configs = self._configurations.loc[self._configurations["task"] == task]
-        return [c for c in task_configs["config_id"] if c in ids]
+        return self._pool(task, min_coverage, self._kept_apart())
 
-    def dense(self, task: str, min_coverage: float = 0.5) -> KnowledgeBase:
+    def dense(self, task: str, min_coverage: float = POOL_COVERAGE) -> KnowledgeBase:
         """The dense matrix of ``task``: what the methods that compare configurations across
         datasets are fitted and evaluated on (:meth:`autometa.models.TaskData.from_kb`).
 
@@ -723,9 +737,10 @@ class KnowledgeBase:
         >>> kb.dense("classification").normalized_matrix().shape  # doctest: +SKIP
         (111, 64)
         """
-        pool = self.dense_configurations(task, min_coverage)
-        sub = self.subset(self.dense_datasets(task), task=task, config_ids=pool)
+        self._check_task(task, "dense")
         apart = self._kept_apart()
+        pool = self._pool(task, min_coverage, apart)
+        sub = self.subset(self._dense_ids(task, apart), task=task, config_ids=pool)
         runs, mf = sub._runs, sub._metafeatures
         if task in apart.tasks:
             runs = runs.loc[~runs["source"].isin(SIDE_SOURCES)]
@@ -774,13 +789,13 @@ class KnowledgeBase:
         for task in self.tasks:
             # the dense matrix's cells: its datasets x the task's configurations but those
             # only a side source measured
-            n_d = len(self.dense_datasets(task))
+            n_d = len(self._dense_ids(task, apart))
             configs = self._configurations.loc[self._configurations["task"] == task, "config_id"]
             n_c = int((~configs.isin(apart.configurations)).sum())
-            ok = self.runs_at_size(self._dense_runs(task))
+            ok = self.runs_at_size(self._dense_runs(task, apart))
             ok = ok.loc[ok["status"] == "ok", ["dataset_id", "config_id"]].drop_duplicates()
             density[task] = len(ok) / (n_d * n_c) if n_d * n_c else 0.0
-            dense_shape[task] = (n_d, len(self.dense_configurations(task)))
+            dense_shape[task] = (n_d, len(self._pool(task, POOL_COVERAGE, apart)))
         return KnowledgeBaseSummary(
             n_datasets=len(self._datasets),
             n_configurations=len(self._configurations),
@@ -793,18 +808,17 @@ class KnowledgeBase:
             runs_per_source=counts(self._runs["source"]),
             density=density,
             dense_shape=dense_shape,
-            side_sources=self._side_summary(),
+            side_sources=self._side_summary(apart),
             path=None if self._path is None else str(self._path),
             size_on_disk=self._size_on_disk,
             saved=dict(self._saved),
             manifest=self.manifest,
         )
 
-    def _side_summary(self) -> dict[str, dict[str, Any]]:
+    def _side_summary(self, apart: _Apart) -> dict[str, dict[str, Any]]:
         """Per side source present: its datasets, configurations, runs, tasks, training
         sizes and whether it is kept apart from the dense matrix."""
         out: dict[str, dict[str, Any]] = {}
-        apart = self._kept_apart().tasks
         task_of = self._datasets.set_index("dataset_id")["task"]
         for source in SIDE_SOURCES:
             runs = self._runs.loc[self._runs["source"] == source]
@@ -818,7 +832,7 @@ class KnowledgeBase:
                 "runs": len(runs),
                 "tasks": tasks,
                 "n_train_rows": [int(sizes.min()), int(sizes.max())] if len(sizes) else None,
-                "kept_apart": bool(set(tasks) & apart),
+                "kept_apart": bool(set(tasks) & apart.tasks),
             }
         return out
 
