@@ -61,7 +61,8 @@ def _held_out_model(kb: object, name: str, task: str, ranker: str) -> tuple[obje
     from autometa.models import TaskData, model_class
 
     datasets = kb.datasets
-    family = datasets.loc[datasets["name"] == name, "family"].iloc[0]
+    dense = kb.subset(kb.dense_datasets()).datasets  # LCDB's names may repeat PMLB's
+    family = dense.loc[dense["name"] == name, "family"].iloc[0]
     keep = datasets.loc[datasets["family"] != family, "dataset_id"]
     sub = kb.subset(list(keep))
     return sub, model_class(ranker)(random_state=0).fit(TaskData.from_kb(sub, task))
@@ -104,7 +105,7 @@ def main() -> None:
     from autometa.recommend import infer_task
 
     kb = KnowledgeBase.load(args.kb) if args.kb else KnowledgeBase.default()
-    families = set(kb.datasets["family"].astype(str))
+    families = set(kb.subset(kb.dense_datasets()).datasets["family"].astype(str))
     rows = []
     for name, path, target in _datasets(args, families):
         X, y = split_target(read_table(path), target)

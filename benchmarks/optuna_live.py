@@ -283,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     kb = KnowledgeBase.load(args.kb) if args.kb else KnowledgeBase.default()
     index = pd.read_csv(PMLB / "index.tsv", sep="\t")
     chosen = choose_datasets(index, args.tasks, args.n_datasets, args.min_rows, args.max_rows)
-    kb_families = set(kb.datasets["family"].astype(str))
+    kb_families = set(kb.subset(kb.dense_datasets()).datasets["family"].astype(str))
     ks = [k for k in KS if k <= args.trials]
     if args.trials not in ks:
         ks.append(args.trials)

@@ -255,7 +255,8 @@ def _live_datasets(kb: Any, paths: Sequence[Path], target: str, settings: Compar
         return choose_live_datasets(
             kb, settings.live_per_task, max_rows=settings.live_max_rows, seed=0
         )
-    names = kb.datasets.set_index("name")["family"].astype(str)
+    dense = kb.subset(kb.dense_datasets()).datasets  # a second source's names may repeat
+    names = dense.set_index("name")["family"].astype(str)
     out = []
     for p in paths:
         p = Path(p)

@@ -66,7 +66,7 @@ def choose_live_datasets(
     if root is None:
         return []
     index = pd.read_csv(root / "index.tsv", sep="\t")
-    in_kb = set(kb.datasets["name"].astype(str))
+    in_kb = set(kb.subset(kb.dense_datasets()).datasets["name"].astype(str))
     index = index[index["name"].astype(str).isin(in_kb)]
     index = index[(index["n_rows"] >= min_rows) & (index["n_rows"] <= max_rows)]
     index = index.sample(frac=1.0, random_state=seed).drop_duplicates("family")

@@ -128,12 +128,19 @@ def format_summary(summary: Any) -> str:
         ("runs", f"{summary.n_runs}: {counts(summary.runs_per_status)}"),
         ("  by source", counts(summary.runs_per_source)),
         ("density", ", ".join(f"{k} {v:.1%}" for k, v in summary.density.items()) or "-"),
+        *summary.matrix_rows(),
         ("meta-features", str(summary.n_metafeatures)),
     ]
     width = max(len(label) for label, _ in rows) + 2
     lines = []
     for label, text in rows:
-        lines.append(f"{label:<{width}} {text}")
+        lines += textwrap.wrap(
+            f"{label:<{width}} {text}",
+            width=WIDTH,
+            subsequent_indent=" " * (width + 1),
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
         if label == "configurations" and learners:
             lw = max(len(k) for k in learners)
             lines += [f"  {k:<{lw}}  {v}" for k, v in learners.items()]

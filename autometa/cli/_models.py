@@ -210,19 +210,18 @@ def _parse_rankers(text: str | None, names: list[str]) -> dict[str, str]:
 
 
 def _train_cost(kb: Any, out: Path, index: dict[str, Any], lcdb: str | None = None) -> None:
-    """The cost model (predicted fit times) on every run of ``kb`` with a data size, and on
-    LCDB's measured training times when ``lcdb`` is given ("" for the installed package)."""
-    import pandas as pd
-
+    """The cost model (predicted fit times) on every run of ``kb`` with a data size (its
+    LCDB import included), and on LCDB's measured training times read from its files when
+    ``lcdb`` is given ("" for the installed package; what ``kb`` holds is not added twice)."""
     from autometa._exceptions import ModelError
     from autometa.models import CostModel
 
     start = time.perf_counter()
-    table = CostModel.training_table(kb)
-    if lcdb is not None:
-        extra = CostModel.lcdb_training_table(lcdb or None)
-        print(f"cost model      + {len(extra)} LCDB training times")
-        table = pd.concat([table, extra], ignore_index=True)
+    table = CostModel.training_table(kb, lcdb=False if lcdb is None else (lcdb or True))
+    sources = table["source"].value_counts()
+    for source, what in (("lcdb", "the knowledge base"), (CostModel.LCDB_FILES, "LCDB's files")):
+        if sources.get(source, 0):
+            print(f"cost model      {sources[source]} LCDB training times from {what}")
     try:
         cost = CostModel().fit_table(table)
     except ModelError as exc:

@@ -30,6 +30,11 @@ A knowledge base holds four tables, each a DataFrame:
     ``lcdb``), ``provenance`` (str: JSON with what produced the run: folds, subsampling, seeds,
     versions, OpenML run/task ids, ...).
 
+The dense matrix: the runs of the knowledge base's pool on its datasets at their reference size,
+what meta-models and evaluation compare configurations on
+(:meth:`~autometa.kb.KnowledgeBase.dense`). Runs of :data:`SIDE_SOURCES` are kept apart
+from it.
+
 Schema history: version 2 added ``n_rows_used`` and ``n_train_rows`` to the runs (and to their
 key, so one configuration can be measured on one dataset at several data sizes); version 1
 knowledge bases are read and upgraded on load.
@@ -48,6 +53,7 @@ __all__ = [
     "TABLE_COLUMNS",
     "RUN_KEY",
     "RUN_STATUSES",
+    "SIDE_SOURCES",
     "COLUMN_DTYPES",
     "COLUMN_DEFAULTS",
     "metrics_for",
@@ -91,6 +97,13 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
 # A run is identified by these; adding a run with the same key replaces the old one.
 RUN_KEY = ("dataset_id", "config_id", "source", "n_rows_used")
 RUN_STATUSES = ("ok", "failed", "timeout")
+#: Run sources kept apart from the dense matrix, as a second source: the Learning Curve
+#: Database (``lcdb``) measured three default configurations at many training sizes, on
+#: datasets described by OpenML's qualities only, and has no balanced accuracy. Their runs
+#: and datasets stay in the knowledge base (the cost model fits on their times), but the
+#: methods that compare the pool across datasets use the other sources' runs only, unless a
+#: task has no other (an LCDB import alone is its own matrix).
+SIDE_SOURCES = ("lcdb",)
 
 
 # The dtype of every column ("str" is pandas' string dtype). Loading and the constructor cast

@@ -18,7 +18,7 @@ import os
 import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,7 @@ from autometa.kb._schema import (
     METRICS,
     RUN_KEY,
     RUN_STATUSES,
+    SIDE_SOURCES,
     TABLE_COLUMNS,
     TABLE_KEYS,
 )
@@ -59,6 +60,18 @@ from autometa.kb._tables import (
 __all__ = ["KnowledgeBase", "KnowledgeBaseSummary"]
 
 logger = logging.getLogger(__name__)
+
+
+#: The share of a task's datasets a configuration must be evaluated on to be in the pool.
+POOL_COVERAGE = 0.5
+
+
+class _Apart(NamedTuple):
+    """What the dense matrix leaves out (see :meth:`KnowledgeBase._kept_apart`)."""
+
+    tasks: set[str]
+    datasets: set[str]
+    configurations: set[str]
 
 
 # -------------------------------------------------------------------------------------------
@@ -401,7 +414,8 @@ class KnowledgeBase:
             if isinstance(dataset_ids, str):
                 dataset_ids = [dataset_ids]
             ids = list(dict.fromkeys(dataset_ids))
-            unknown = [i for i in ids if i not in set(datasets["dataset_id"])]
+            known = set(datasets["dataset_id"].unique())
+            unknown = [i for i in ids if i not in known]
             if unknown:
                 raise KnowledgeBaseError(
                     f"Unknown dataset(s) {show(unknown)} given to subset(). Pass ids of "
@@ -632,22 +646,109 @@ class KnowledgeBase:
             chosen = counts.drop_duplicates("dataset_id").set_index("dataset_id")["size"]
         return runs.loc[(size == frame["dataset_id"].map(chosen).to_numpy()).to_numpy()]
 
-    def dense_configurations(self, task: str, min_coverage: float = 0.5) -> list[str]:
-        """Configurations of ``task`` evaluated on at least ``min_coverage`` of its datasets.
+    # -- the dense matrix ------------------------------------------------------------------
+    def _kept_apart(self) -> _Apart:
+        """What the dense matrix leaves out, in the tasks with runs of :data:`SIDE_SOURCES`
+        and of other sources: the side sources' runs, and the datasets and configurations
+        only they measured."""
+        side = self._runs["source"].isin(SIDE_SOURCES).to_numpy()
+        if not side.any():
+            return _Apart(set(), set(), set())
+        task_of = self._datasets.set_index("dataset_id")["task"]
+        config_task = self._configurations.set_index("config_id")["task"]
+        side_runs, other = self._runs.loc[side], self._runs.loc[~side]
 
-        At each dataset's reference size (see :meth:`runs_at_size`), counting failed runs.
-        These are the knowledge base's pool; configurations measured on a few datasets only
-        (per-dataset searches, imported studies) are knowledge too, but sparse.
-        """
-        self._check_task(task, "dense_configurations")
-        runs = self._task_runs(task, None)
-        n_datasets = int((self._datasets["task"] == task).sum())
+        def values(column: pd.Series) -> set[str]:
+            return set(column.unique())  # unique first: iterating arrow strings is slow
+
+        side_ds, other_ds = values(side_runs["dataset_id"]), values(other["dataset_id"])
+        tasks = {task_of[d] for d in side_ds} & {task_of[d] for d in other_ds}
+        only = side_ds - other_ds
+        only_configs = values(side_runs["config_id"]) - values(other["config_id"])
+        return _Apart(
+            tasks=tasks,
+            datasets={d for d in only if task_of[d] in tasks},
+            configurations={c for c in only_configs if config_task[c] in tasks},
+        )
+
+    def _dense_ids(self, task: str | None, apart: _Apart) -> list[str]:
+        datasets = self._datasets
+        if task is not None:
+            datasets = datasets.loc[datasets["task"] == task]
+        return [d for d in datasets["dataset_id"] if d not in apart.datasets]
+
+    def _dense_runs(self, task: str, apart: _Apart) -> pd.DataFrame:
+        """The runs of ``task`` in its dense matrix (every size)."""
+        runs = self._runs.loc[self._runs["dataset_id"].isin(self._dense_ids(task, apart))]
+        if task in apart.tasks:
+            runs = runs.loc[~runs["source"].isin(SIDE_SOURCES)]
+        return runs
+
+    def _pool(self, task: str, min_coverage: float, apart: _Apart) -> list[str]:
+        n_datasets = len(self._dense_ids(task, apart))
         if n_datasets == 0:
             return []
+        runs = self.runs_at_size(self._dense_runs(task, apart))
         coverage = runs.groupby("config_id")["dataset_id"].nunique() / n_datasets
         ids = set(coverage.index[coverage >= min_coverage])
         task_configs = self._configurations.loc[self._configurations["task"] == task]
         return [c for c in task_configs["config_id"] if c in ids]
+
+    def dense_datasets(self, task: str | None = None) -> list[str]:
+        """The datasets of the dense matrix of ``task`` (default: of every task).
+
+        Every dataset of the task but those whose runs all come from :data:`SIDE_SOURCES`
+        (LCDB's learning curves) while the task has runs of other sources: such a dataset
+        is a second source's, described by OpenML's qualities only, with a few default
+        configurations measured. Without side-source runs, every dataset of the task.
+        """
+        if task is not None:
+            self._check_task(task, "dense_datasets")
+        return self._dense_ids(task, self._kept_apart())
+
+    def dense_configurations(self, task: str, min_coverage: float = POOL_COVERAGE) -> list[str]:
+        """Configurations of ``task`` evaluated on at least ``min_coverage`` of its datasets.
+
+        The datasets of the dense matrix (:meth:`dense_datasets`) at each one's reference size
+        (see :meth:`runs_at_size`), counting failed runs. These are the knowledge base's pool;
+        configurations measured on a few datasets only (per-dataset searches, imported
+        studies) are knowledge too, but sparse.
+        """
+        self._check_task(task, "dense_configurations")
+        return self._pool(task, min_coverage, self._kept_apart())
+
+    def dense(self, task: str, min_coverage: float = POOL_COVERAGE) -> KnowledgeBase:
+        """The dense matrix of ``task``: what the methods that compare configurations across
+        datasets are fitted and evaluated on (:meth:`autometa.models.TaskData.from_kb`).
+
+        A new knowledge base holding the datasets of :meth:`dense_datasets`, the pool
+        (:meth:`dense_configurations` with ``min_coverage``), their runs at every size
+        except those of :data:`SIDE_SOURCES` (its matrices compare each dataset at its
+        reference size), and their meta-features. When datasets are kept apart, the
+        meta-feature columns are those a dataset outside them defines (LCDB brings OpenML
+        qualities the others lack). A knowledge base without side-source runs gives the same
+        as ``kb.subset(task=task, config_ids=kb.dense_configurations(task))``, and merging
+        LCDB into one changes none of its dense matrices (unless a meta-feature was
+        undefined on all of its datasets: that column is dropped).
+
+        Examples
+        --------
+        >>> from autometa.kb import KnowledgeBase
+        >>> kb = KnowledgeBase.default()  # doctest: +SKIP
+        >>> kb.dense("classification").normalized_matrix().shape  # doctest: +SKIP
+        (111, 64)
+        """
+        self._check_task(task, "dense")
+        apart = self._kept_apart()
+        pool = self._pool(task, min_coverage, apart)
+        sub = self.subset(self._dense_ids(task, apart), task=task, config_ids=pool)
+        runs, mf = sub._runs, sub._metafeatures
+        if task in apart.tasks:
+            runs = runs.loc[~runs["source"].isin(SIDE_SOURCES)]
+        if apart.datasets:  # the columns a dataset outside the second sources defines
+            all_mf = self._metafeatures
+            mf = mf.loc[:, all_mf.loc[~all_mf.index.isin(apart.datasets)].notna().any(axis=0)]
+        return sub._replace(runs=runs, metafeatures=mf)
 
     def _pivot(self, runs: pd.DataFrame, metric: str, task: str) -> pd.DataFrame:
         index = pd.Index(
@@ -684,13 +785,18 @@ class KnowledgeBase:
         def counts(series: pd.Series) -> dict[str, int]:
             return {str(k): int(v) for k, v in series.value_counts().sort_index().items()}
 
-        density = {}
+        density, dense_shape = {}, {}
+        apart = self._kept_apart()
         for task in self.tasks:
-            n_d = int((self._datasets["task"] == task).sum())
-            n_c = int((self._configurations["task"] == task).sum())
-            ok = self._task_runs(task, None)
+            # the dense matrix's cells: its datasets x the task's configurations but those
+            # only a side source measured
+            n_d = len(self._dense_ids(task, apart))
+            configs = self._configurations.loc[self._configurations["task"] == task, "config_id"]
+            n_c = int((~configs.isin(apart.configurations)).sum())
+            ok = self.runs_at_size(self._dense_runs(task, apart))
             ok = ok.loc[ok["status"] == "ok", ["dataset_id", "config_id"]].drop_duplicates()
             density[task] = len(ok) / (n_d * n_c) if n_d * n_c else 0.0
+            dense_shape[task] = (n_d, len(self._pool(task, POOL_COVERAGE, apart)))
         return KnowledgeBaseSummary(
             n_datasets=len(self._datasets),
             n_configurations=len(self._configurations),
@@ -702,11 +808,34 @@ class KnowledgeBase:
             runs_per_status=counts(self._runs["status"]),
             runs_per_source=counts(self._runs["source"]),
             density=density,
+            dense_shape=dense_shape,
+            side_sources=self._side_summary(apart),
             path=None if self._path is None else str(self._path),
             size_on_disk=self._size_on_disk,
             saved=dict(self._saved),
             manifest=self.manifest,
         )
+
+    def _side_summary(self, apart: _Apart) -> dict[str, dict[str, Any]]:
+        """Per side source present: its datasets, configurations, runs, tasks, training
+        sizes and whether it is kept apart from the dense matrix."""
+        out: dict[str, dict[str, Any]] = {}
+        task_of = self._datasets.set_index("dataset_id")["task"]
+        for source in SIDE_SOURCES:
+            runs = self._runs.loc[self._runs["source"] == source]
+            if not len(runs):
+                continue
+            sizes = runs["n_train_rows"].dropna()
+            tasks = sorted(set(task_of.reindex(runs["dataset_id"].unique())))
+            out[source] = {
+                "datasets": int(runs["dataset_id"].nunique()),
+                "configurations": int(runs["config_id"].nunique()),
+                "runs": len(runs),
+                "tasks": tasks,
+                "n_train_rows": [int(sizes.min()), int(sizes.max())] if len(sizes) else None,
+                "kept_apart": bool(set(tasks) & apart.tasks),
+            }
+        return out
 
     # -- disk ------------------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> Path:

@@ -23,8 +23,17 @@ class KnowledgeBaseSummary:
     configurations_per_learner : dict of str to int
     runs_per_status, runs_per_source : dict of str to int
     density : dict of str to float
-        Per task, the share of (dataset, configuration) cells of that task with at least one
-        ``ok`` run: 1.0 is a dense knowledge base.
+        Per task, the share of the cells of its dense matrix (its datasets but a second
+        source's, see :meth:`KnowledgeBase.dense_datasets`, x its configurations) with at
+        least one ``ok`` run at the dataset's reference size: 1.0 is a dense knowledge base.
+    dense_shape : dict of str to (int, int)
+        Per task, the datasets and pool configurations of its dense matrix
+        (:meth:`KnowledgeBase.dense`): what the meta-models are fitted on.
+    side_sources : dict of str to dict
+        Per second source present (``lcdb``, see :data:`SIDE_SOURCES`): its ``datasets``,
+        ``configurations``, ``runs``, ``tasks``, ``n_train_rows`` (smallest and largest) and
+        whether it is ``kept_apart`` from the dense matrix (False when a task has no other
+        source).
     path : str or None
         Where the knowledge base was loaded from.
     size_on_disk : int or None
@@ -45,6 +54,8 @@ class KnowledgeBaseSummary:
     runs_per_status: dict[str, int]
     runs_per_source: dict[str, int]
     density: dict[str, float]
+    dense_shape: dict[str, tuple[int, int]] = field(default_factory=dict)
+    side_sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     path: str | None = None
     size_on_disk: int | None = None
     saved: dict[str, Any] = field(default_factory=dict)
@@ -60,6 +71,32 @@ class KnowledgeBaseSummary:
         """``size_on_disk`` for people (``"1.2 MB"``), or ``""`` when unknown."""
         return "" if self.size_on_disk is None else human_size(self.size_on_disk)
 
+    def matrix_rows(self) -> list[tuple[str, str]]:
+        """``(label, text)`` lines on the dense matrix and the second sources kept apart."""
+        rows = []
+        if self.dense_shape:
+            shapes = [
+                f"{t} {n_d} datasets x {n_c} configurations"
+                for t, (n_d, n_c) in self.dense_shape.items()
+            ]
+            rows.append(("dense matrix", ", ".join(shapes)))
+        for source, info in self.side_sources.items():
+            sizes = info.get("n_train_rows")
+            at = f" at {sizes[0]:,} to {sizes[1]:,} training rows" if sizes else ""
+            where = (
+                "kept apart from the dense matrix"
+                if info.get("kept_apart")
+                else "no other source: the dense matrix"
+            )
+            rows.append(
+                (
+                    "second source",
+                    f"{source}: {info['datasets']} {'/'.join(info.get('tasks', []))} datasets, "
+                    f"{info['configurations']} configurations, {info['runs']} runs{at}; {where}",
+                )
+            )
+        return rows
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serializable dict of every field."""
         return {
@@ -73,6 +110,8 @@ class KnowledgeBaseSummary:
             "runs_per_status": dict(self.runs_per_status),
             "runs_per_source": dict(self.runs_per_source),
             "density": dict(self.density),
+            "dense_shape": {k: list(v) for k, v in self.dense_shape.items()},
+            "side_sources": json.loads(json.dumps(self.side_sources)),
             "path": self.path,
             "size_on_disk": self.size_on_disk,
             "saved": dict(self.saved),
@@ -103,8 +142,9 @@ class KnowledgeBaseSummary:
             f"  by source      {counts(self.runs_per_source)}",
             "density          "
             + (", ".join(f"{k} {v:.1%}" for k, v in self.density.items()) or "-"),
-            f"meta-features    {self.n_metafeatures}",
         ]
+        lines += [f"{label:<16} {text}" for label, text in self.matrix_rows()]
+        lines.append(f"meta-features    {self.n_metafeatures}")
         build = {k: v for k, v in self.manifest.items() if k not in RESERVED_KEYS}
         if build:
             lines.append("build")

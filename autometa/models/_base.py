@@ -198,16 +198,16 @@ class TaskData:
     def from_kb(cls, kb: Any, task: str, metric: str | None = None) -> TaskData:
         """Build the data of ``task`` from a :class:`~autometa.kb.KnowledgeBase`.
 
-        Only datasets with meta-features are kept, and the knowledge base's pool: the
-        configurations evaluated on at least half of the task's datasets (see
-        :meth:`~autometa.kb.KnowledgeBase.dense_configurations`), compared at each dataset's
-        reference size.
+        The knowledge base's dense matrix of ``task``
+        (:meth:`~autometa.kb.KnowledgeBase.dense`): the pool, the configurations evaluated
+        on at least half of the task's datasets, compared at each dataset's reference size;
+        a second source kept apart from it (LCDB's learning curves) is left out. Only
+        datasets with meta-features are kept.
         """
         from autometa.kb import DEFAULT_METRIC
 
         metric = metric or DEFAULT_METRIC[task]
-        sub = kb.subset(task=task)
-        sub = sub.subset(config_ids=sub.dense_configurations(task))
+        sub = kb.dense(task)
         scores = sub.normalized_matrix(metric, task=task)
         raw = sub.performance_matrix(metric, task=task)
         mf = sub.metafeatures

@@ -25,7 +25,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -117,6 +117,10 @@ class CostModel:
     ...              n_classes=2)                             # doctest: +SKIP
     """
 
+    #: The ``source`` of the rows :meth:`lcdb_training_table` reads from LCDB's files (those
+    #: of a knowledge base's LCDB import have their runs' source, ``lcdb``).
+    LCDB_FILES: ClassVar[str] = "lcdb files"
+
     def __init__(self, *, alpha: float = 1.0) -> None:
         self.alpha = alpha
         self.fit_models_: dict[str, _Ridge] | None = None
@@ -124,12 +128,25 @@ class CostModel:
         self.n_runs_: dict[str, int] = {}
 
     # -- fitting --------------------------------------------------------------------------
-    @staticmethod
-    def training_table(kb: Any) -> pd.DataFrame:
-        """One row per usable run: learner, params, rows, features, classes and times.
+    @classmethod
+    def training_table(cls, kb: Any, *, lcdb: bool | str | Path = False) -> pd.DataFrame:
+        """One row per usable run: learner, params, rows, features, classes, times, the
+        dataset and the run's source.
 
         Runs whose fit was measured (``ok`` runs with a finite ``fit_time`` and a known
-        ``n_train_rows``) at every size and from every source.
+        ``n_train_rows``) at every size and from every source, LCDB's imported curves
+        included (``autometa kb import-lcdb``): a knowledge base holding them carries their
+        training times.
+
+        Parameters
+        ----------
+        kb : KnowledgeBase
+        lcdb : bool or path, default=False
+            Also LCDB's measured training times read from its files
+            (:meth:`lcdb_training_table`: every learner LCDB shares with the registry, on
+            every dataset it describes): True for the installed ``lcdb`` package, or a path.
+            Those the knowledge base already holds (the same dataset, learner, configuration
+            and training rows, from its LCDB import) are not added twice.
         """
         runs = kb.runs
         usable = (
@@ -151,9 +168,17 @@ class CostModel:
                 "fit_time": runs["fit_time"].to_numpy(np.float64),
                 "predict_time": runs["predict_time"].to_numpy(np.float64),
                 "dataset_id": runs["dataset_id"].to_numpy(),
+                "source": runs["source"].to_numpy(),
             }
         )
-        return table.dropna(subset=["learner", "n_features"]).reset_index(drop=True)
+        table = table.dropna(subset=["learner", "n_features"]).reset_index(drop=True)
+        if lcdb is False:
+            return table
+        extra = cls.lcdb_training_table(None if lcdb is True else lcdb)
+        key = ["dataset_id", "learner", "params", "n_train"]
+        held = pd.MultiIndex.from_frame(table[key])
+        extra = extra.loc[~pd.MultiIndex.from_frame(extra[key]).isin(held)]
+        return pd.concat([table, extra], ignore_index=True)
 
     @staticmethod
     def lcdb_training_table(path: str | Path | None = None) -> pd.DataFrame:
@@ -183,6 +208,7 @@ class CostModel:
                 "fit_time": lc["fit_time"].astype(float).to_numpy(),
                 "predict_time": np.nan,
                 "dataset_id": "lcdb/" + lc["openml_id"].astype(str).to_numpy(),
+                "source": CostModel.LCDB_FILES,
             }
         )
 

@@ -295,3 +295,100 @@ def test_missing_scores_are_counted_not_averaged(tmp_path, raw):
     assert run["accuracy"] == pytest.approx(
         acc.loc[rf & (acc["size_train"] == 16)]["score_test"].mean()
     )
+
+
+# -- LCDB as a second source, kept apart from the dense matrix ----------------------------------
+def _same_kb(a: KnowledgeBase, b: KnowledgeBase) -> None:
+    for table in ("datasets", "configurations", "runs", "metafeatures"):
+        pd.testing.assert_frame_equal(getattr(a, table), getattr(b, table))
+
+
+def test_merged_lcdb_stays_out_of_the_dense_matrix(kb_factory, result):
+    base = kb_factory(tasks=("classification", "regression"), n_datasets=4)
+    merged = base.merge(result.to_knowledge_base())
+    assert merged.dense_datasets() == base.dense_datasets()
+    for task in ("classification", "regression"):
+        assert merged.dense_datasets(task) == base.dense_datasets(task)
+        assert merged.dense_configurations(task) == base.dense_configurations(task)
+        _same_kb(merged.dense(task), base.dense(task))
+        pd.testing.assert_frame_equal(
+            merged.dense(task).normalized_matrix(task=task),
+            base.dense(task).normalized_matrix(task=task),
+        )
+    # ... and stays in the knowledge base: its runs, datasets and qualities
+    assert len(merged.runs.query("source == 'lcdb'")) == len(result.runs)
+    assert {"lcdb/54", "lcdb/740"} <= set(merged.datasets["dataset_id"])
+    assert "ClassEntropy" in merged.metafeatures.columns
+    assert "ClassEntropy" not in merged.dense("classification").metafeatures.columns
+
+
+def test_an_lcdb_import_alone_is_its_own_dense_matrix(result):
+    kb = result.to_knowledge_base()
+    assert kb.dense_datasets("classification") == ["lcdb/54", "lcdb/740"]
+    dense = kb.dense("classification")
+    assert dense.normalized_matrix("accuracy").shape == (2, 3)
+    assert list(dense.metafeatures.columns) == list(kb.metafeatures.columns)
+    summary = kb.summary()
+    assert summary.side_sources["lcdb"]["kept_apart"] is False
+    assert summary.density == {"classification": 1.0}
+
+
+def test_kb_info_shows_both_sources(kb_factory, result, tmp_path, capsys):
+    base = kb_factory(n_datasets=4)
+    merged = base.merge(result.to_knowledge_base())
+    s, before = merged.summary(), base.summary()
+    assert s.density == before.density  # of the dense matrix, LCDB's datasets apart
+    assert s.dense_shape == before.dense_shape == {"classification": (4, 4)}
+    sizes = result.runs["n_train_rows"]
+    assert s.side_sources == {
+        "lcdb": {
+            "datasets": 2,
+            "configurations": 3,
+            "runs": len(result.runs),
+            "tasks": ["classification"],
+            "n_train_rows": [int(sizes.min()), int(sizes.max())],
+            "kept_apart": True,
+        }
+    }
+    merged.save(tmp_path / "kb")
+    assert main(["kb", "info", str(tmp_path / "kb")]) == 0
+    out = capsys.readouterr().out
+    assert "  by source      lcdb 2, user 4" in out
+    assert "dense matrix     classification 4 datasets x 4 configurations" in out
+    assert (
+        f"second source lcdb: 2 classification datasets, 3 configurations, {len(result.runs)} "
+        f"runs at 16 to {int(sizes.max()):,} training rows; kept apart from the dense matrix"
+    ) in " ".join(out.split())
+    assert max(len(line) for line in out.splitlines()) <= 100
+    assert main(["kb", "info", str(tmp_path / "kb"), "--format", "json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["side_sources"]["lcdb"]["kept_apart"] is True
+    assert info["dense_shape"] == {"classification": [4, 4]}
+
+
+@pytest.mark.slow
+def test_the_merge_script_merges_lcdb_in_place(kb_factory, tmp_path):
+    """kb-build/merge_lcdb.sh, which ships LCDB in the default knowledge base."""
+    import os
+    import subprocess
+    import sys
+
+    script = Path(__file__).parents[2] / "kb-build" / "merge_lcdb.sh"
+    base = kb_factory(n_datasets=4)
+    base.save(tmp_path / "kb")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    for _ in range(2):  # a second run replaces LCDB's runs by the same ones
+        done = subprocess.run(
+            ["bash", str(script), str(tmp_path / "kb"), str(FIXTURE)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        merged = KnowledgeBase.load(tmp_path / "kb")
+        assert len(merged.runs) == len(base.runs) + len(import_lcdb(FIXTURE).runs)
+    assert "kept apart from the dense matrix" in " ".join(done.stdout.split())
+    assert "(budget 30 MB)" in done.stdout
+    _same_kb(merged.dense("classification"), base.dense("classification"))
+    assert list((tmp_path).iterdir()) == [tmp_path / "kb"]  # no ledger or copy left beside it
