@@ -15,7 +15,7 @@ Usage::
     python benchmarks/kb_versions.py --v1 kb-build/v1_kb --v2 kb-build/v2/default_kb \\
         --methods sbs portfolio nearest50 maml --out benchmarks/results/kb_versions
 
-Writes ``<out>/kb_versions.md`` and ``<out>/kb_versions.csv`` (per dataset, method, version
+Writes ``<out>/kb_versions.md`` and ``<out>/kb_versions.csv.gz`` (per dataset, method, version
 and k).
 """
 
@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     frame = run(args)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(out / "kb_versions.csv", index=False)
+    frame.to_csv(out / "kb_versions.csv.gz", index=False)
     text = (
         f"Command: `python benchmarks/kb_versions.py {' '.join(sys.argv[1:])}` "
         f"({time.perf_counter() - t0:.0f} s)\n\nRegret and metric of the best of the first "

@@ -294,6 +294,12 @@ def stage_finish(preview: bool = False) -> None:
             "time_limit": TIME_LIMIT,
         },
     }
+    if preview:
+        manifest["description"] = (
+            "Preview of the default knowledge base v2 (kb-build/README.md): pool v2 evaluated "
+            "densely at 1,000 rows and every trial of the per-dataset searches (source 'hpo'), "
+            "without the large stage."
+        )
     final = KnowledgeBase(
         datasets=kb.datasets,
         configurations=configs,
@@ -301,12 +307,6 @@ def stage_finish(preview: bool = False) -> None:
         metafeatures=kb.metafeatures,
         manifest=manifest,
     )
-    if preview:
-        manifest["description"] = (
-            "Preview of the default knowledge base v2 (kb-build/README.md): pool v2 evaluated "
-            "densely at 1,000 rows and every trial of the per-dataset searches (source 'hpo'), "
-            "without the large stage."
-        )
     final.save(OUT / ("preview_kb" if preview else "default_kb"))
     print(final)
 
