@@ -89,14 +89,19 @@ def test_the_default_merged_with_lcdb_loads_and_recommends_as_before(tmp_path, c
     out = tmp_path / "default_lcdb"
     code = main(["kb", "import-lcdb", "--path", str(FIXTURE), "--merge-default", "--out", str(out)])
     assert code == 0
+    assert main(["kb", "import-lcdb", "--path", str(FIXTURE), "--out", str(tmp_path / "lc")]) == 0
     merged, default = KnowledgeBase.load(out), KnowledgeBase.default()
-    assert len(merged.datasets) == len(default.datasets) + 2
+    sliced = KnowledgeBase.load(tmp_path / "lc")
+    # the default may already hold LCDB (v2 ships with it): the merge adds what it lacks
+    ids = set(default.datasets["dataset_id"]) | set(sliced.datasets["dataset_id"])
+    assert set(merged.datasets["dataset_id"]) == ids
     capsys.readouterr()
     assert main(["kb", "info", str(out)]) == 0
     info = " ".join(capsys.readouterr().out.split())
     pmlb = int((default.datasets["source"] == "pmlb").sum())
-    assert f"by source lcdb 2, pmlb {pmlb}" in info
-    assert "second source lcdb: 2 classification datasets" in info
+    n_lcdb = int((merged.datasets["source"] == "lcdb").sum())
+    assert f"by source lcdb {n_lcdb}, pmlb {pmlb}" in info
+    assert f"second source lcdb: {n_lcdb} classification datasets" in info
     assert "kept apart from the dense matrix" in info
     df = load_breast_cancer(as_frame=True).frame.iloc[:150]
     with warnings.catch_warnings():
