@@ -59,3 +59,26 @@ def make_task_data(
 @pytest.fixture
 def task_data() -> TaskData:
     return make_task_data()
+
+
+def make_legacy(path, schema: int = 2) -> None:
+    """Rewrite a saved model directory as autometa wrote it before ``arrays.npz``: the
+    arrays as ``arrays.pt`` (``torch.save`` of a dict of tensors) and a schema 2 header
+    recording its checksum, or schema 1 (no checksum)."""
+    import json
+
+    import torch
+
+    from autometa.models._base import sha256_file
+
+    with np.load(path / "arrays.npz", allow_pickle=False) as archive:
+        tensors = {k: torch.as_tensor(archive[k]) for k in archive.files}
+    (path / "arrays.npz").unlink()
+    torch.save(tensors, path / "arrays.pt")
+    header = json.loads((path / "model.json").read_text())
+    header["schema_version"] = schema
+    del header["files"]
+    if schema >= 2:
+        file = path / "arrays.pt"
+        header["files"] = {"arrays.pt": {"sha256": sha256_file(file), "bytes": file.stat().st_size}}
+    (path / "model.json").write_text(json.dumps(header))
