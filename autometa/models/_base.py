@@ -238,13 +238,15 @@ def _write_npz(file: Path, arrays: Mapping[str, np.ndarray]) -> None:
     """Write ``arrays`` as an ``.npz`` archive numpy reads with ``allow_pickle=False``.
 
     Byte for byte reproducible (sorted names, fixed timestamps), so that saving the same
-    model twice gives the same file and checksum. Object arrays are refused.
+    model twice gives the same file and checksum. Each array keeps its memory order (C or
+    Fortran), as ``torch.save`` kept it: sums over an axis round the same way after loading
+    as before saving. Object arrays are refused.
     """
     import zipfile
 
     with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for key in sorted(arrays):
-            value = np.ascontiguousarray(np.asarray(arrays[key]))
+            value = np.asarray(arrays[key])
             if value.dtype.hasobject:
                 raise ModelError(
                     f"Cannot save the array '{key}': it holds Python objects ({value.dtype}), "

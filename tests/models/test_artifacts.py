@@ -66,6 +66,18 @@ def test_the_arrays_are_plain_numpy_and_saving_is_reproducible(model, saved, tmp
     assert (tmp_path / "again" / "arrays.npz").read_bytes() == (saved / "arrays.npz").read_bytes()
 
 
+def test_the_arrays_keep_their_memory_order(model, tmp_path, monkeypatch):
+    # (sums over an axis of a Fortran-ordered array round differently from a C-ordered one)
+    meta, arrays = model._state()
+    arrays["fortran"] = np.asfortranarray(np.arange(12.0).reshape(3, 4))
+    monkeypatch.setattr(model, "_state", lambda: (meta, arrays))
+    model.save(tmp_path / "m")
+    with np.load(tmp_path / "m" / "arrays.npz", allow_pickle=False) as archive:
+        loaded = archive["fortran"]
+    assert loaded.flags["F_CONTIGUOUS"] and not loaded.flags["C_CONTIGUOUS"]
+    np.testing.assert_array_equal(loaded, arrays["fortran"])
+
+
 def test_saving_an_object_array_is_refused(model, tmp_path, monkeypatch):
     meta, arrays = model._state()
     arrays["bad"] = np.array([{"x": 1}], dtype=object)
