@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -95,6 +97,13 @@ def test_support_is_saved_and_models_saved_before_it_still_load(data, fitted, tm
     assert loaded.support == "search" and loaded.support_temperature == fitted.support_temperature
     mf = data.metafeatures.iloc[0]
     assert loaded.rank(mf) == fitted.rank(mf)
+    # a model saved before 'support' existed (as the shipped ones were trained)
+    header = json.loads((tmp_path / "m" / "model.json").read_text())
+    del header["state"]["training"]["support"], header["state"]["training"]["support_temperature"]
+    (tmp_path / "m" / "model.json").write_text(json.dumps(header))
+    old = MetaModel.load(tmp_path / "m")
+    assert isinstance(old, MAMLSurrogate) and old.support == "random"
+    assert old.support_temperature == 0.05
     shipped = MetaModel.load(default_models_dir() / "classification" / "maml")
     assert isinstance(shipped, MAMLSurrogate) and shipped.support == "random"
     assert len(shipped.rank(pd.Series(dtype=float))) == len(shipped.config_ids_)
