@@ -36,7 +36,7 @@ from scipy.stats import spearmanr
 from sklearn.model_selection import GroupKFold
 
 from autometa.models import MAMLSurrogate, Surrogate, TaskData
-from autometa.models._maml import pairwise_loss
+from autometa.models._torch_nets import pairwise_loss
 from autometa.models._torch_utils import encode_configurations
 
 KS = (3, 5, 10)

@@ -373,7 +373,7 @@ def synthetic_ood(args: argparse.Namespace) -> pd.DataFrame:
             mf = pd.Series(mf, dtype=float)
             d = space.ood_distance(mf.to_frame().T)
             ref = space.reference_distances_
-            raw = maml._member_scores(mf.to_frame().T).mean(0).numpy()
+            raw = maml._member_scores(mf.to_frame().T).mean(0)
             rows.append(
                 {
                     "task": task,

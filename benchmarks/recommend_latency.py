@@ -15,10 +15,11 @@ fresh processes, so they hold on a busy machine where wall times do not), each t
 - ``python -c pass``: the interpreter alone;
 - ``autometa recommend`` on a 500-row CSV (20 numeric features), the whole command;
 - a breakdown of one cold process: imports (numpy/pandas, scikit-learn/scipy, autometa's
-  CLI, torch), reading the CSV, meta-features, the first ``recommend`` (loading the default
+  CLI), reading the CSV, meta-features, the first ``recommend`` (loading the default
   knowledge base and models) and a second one;
 - the first zero-shot ``fit`` of a process (``autometa.zeroshot.RandomForestClassifier``,
-  ``n_estimators=10``) against the next ones.
+  ``n_estimators=10``) against the next ones;
+- whether either process imported torch (neither should: the models predict in numpy).
 
 Usage::
 
@@ -68,12 +69,12 @@ import numpy, pandas; lap("import numpy, pandas")
 import sklearn.base, scipy.stats; lap("import sklearn, scipy")
 import autometa.cli; autometa.cli.build_parser(); lap("import autometa.cli, build the parser")
 import autometa.recommend, metafeatures; lap("import autometa.recommend, metafeatures")
-import torch; lap("import torch")
 from autometa._io import read_table, split_target
 X, y = split_target(read_table(sys.argv[1]), "y"); lap("read the CSV")
 import autometa
 rec = autometa.recommend(X, y=y); lap("first recommend (loads KB and models)")
 rec = autometa.recommend(X, y=y); lap("second recommend")
+print(f"torch imported\t{int('torch' in sys.modules)}")
 """
 
 # Run in a fresh process: CPU seconds of the first zero-shot fit against the next ones.
@@ -88,6 +89,7 @@ for i in range(4):
     t = time.process_time()
     RandomForestClassifier(n_estimators=10, n_jobs=1).fit(X, y)
     print(f"fit {i + 1}\t{time.process_time() - t:.3f}", flush=True)
+print(f"torch imported\t{int('torch' in sys.modules)}")
 """
 
 
@@ -144,6 +146,10 @@ def startup(repeat: int, baseline: str | None = None, cli_only: bool = False) ->
             return
         stages = pd.DataFrame([_laps(_cpu_of([py, "-c", _STAGES, csv])[1]) for _ in range(repeat)])
         fits = pd.DataFrame([_laps(_cpu_of([py, "-c", _FITS, csv])[1]) for _ in range(repeat)])
+    torch_in = {
+        "recommend": bool(stages.pop("torch imported").max()),
+        "zero-shot fit": bool(fits.pop("torch imported").max()),
+    }
     print(f"CPU seconds (user + system), median of {repeat} fresh processes")
     print(f"python -c pass:                                   {bare:.2f}")
     print(f"autometa recommend data500.csv --target y (cold): {cold:.2f}")
@@ -155,6 +161,9 @@ def startup(repeat: int, baseline: str | None = None, cli_only: bool = False) ->
         print(f"  {name:45s} {value:.2f}")
     print(f"  first fit minus the median of the later ones: "
           f"{fits.median().iloc[0] - fits.median().iloc[1:].median():.2f}")  # fmt: skip
+    print(
+        "torch imported: " + ", ".join(f"{k}: {'yes' if v else 'no'}" for k, v in torch_in.items())
+    )
 
 
 def main() -> None:

@@ -38,7 +38,8 @@ from autometa.models._space import MetaFeatureSpace
 
 def __getattr__(name: str) -> object:
     # The torch models (Surrogate, PrototypeModel, MAMLSurrogate, ...) are imported on first
-    # use, through the registry, so that ``import autometa.models`` does not import torch.
+    # use, through the registry. Their modules do not import torch either: they predict in
+    # numpy and import torch only to train or adapt (autometa/models/_torch_nets.py).
     from autometa.models._registry import registered_class
 
     if name == "WarmStartSurrogate":

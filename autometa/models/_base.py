@@ -52,11 +52,15 @@ __all__ = [
     "TaskData",
 ]
 
-#: 2: ``model.json`` records the sha256 of ``arrays.pt``; 1 (still read): no checksum.
-MODEL_SCHEMA_VERSION = 2
+#: 3: the arrays are ``arrays.npz`` (numpy reads them; no torch needed to load a model);
+#: 2 (still read): ``arrays.pt`` (torch tensors), its sha256 recorded in ``model.json``;
+#: 1 (still read): ``arrays.pt`` without a checksum.
+MODEL_SCHEMA_VERSION = 3
 MODEL_FILE = "model.json"
 MODEL_FORMAT = "autometa-meta-model"
-ARRAYS_FILE = "arrays.pt"
+ARRAYS_FILE = "arrays.npz"
+#: The arrays file of schema 1 and 2 (``torch.save`` of a dict of tensors); read with torch.
+LEGACY_ARRAYS_FILE = "arrays.pt"
 _REQUIRED_KEYS = ("model", "task", "metric", "config_ids", "state")
 
 
@@ -91,35 +95,40 @@ def _read_header(meta_path: Path) -> dict[str, Any]:
         required=_REQUIRED_KEYS,
     )
     if header["schema_version"] >= 2:
-        entry = (
-            header.get("files", {}).get(ARRAYS_FILE)
-            if isinstance(header.get("files"), dict)
-            else None
-        )
+        name = arrays_file(header)
+        files = header.get("files")
+        entry = files.get(name) if isinstance(files, dict) else None
         if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
             raise ModelError(
-                f"'{meta_path}' does not record the checksum of '{ARRAYS_FILE}': the file is "
+                f"'{meta_path}' does not record the checksum of '{name}': the file is "
                 "damaged. Retrain the model or restore the directory."
             )
     return header
 
 
+def arrays_file(header: Mapping[str, Any]) -> str:
+    """The name of the arrays file of a model directory, from its header: ``arrays.npz``
+    (schema 3) or ``arrays.pt`` (schema 1 and 2, or a schema 3 header that records it)."""
+    files = header.get("files")
+    if isinstance(files, dict) and LEGACY_ARRAYS_FILE in files and ARRAYS_FILE not in files:
+        return LEGACY_ARRAYS_FILE
+    version = header.get("schema_version", 0)
+    return ARRAYS_FILE if isinstance(version, int) and version >= 3 else LEGACY_ARRAYS_FILE
+
+
 def _read_arrays(path: Path, header: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    """The tensors of ``arrays.pt``, checked against the header's checksum (schema >= 2)."""
-    import pickle
-    import zipfile
-
-    import torch
-
-    file = path / ARRAYS_FILE
+    """The named arrays of a model directory, checked against the header's checksum
+    (schema >= 2): ``arrays.npz`` with numpy, or a legacy ``arrays.pt`` with torch."""
+    name = arrays_file(header)
+    file = path / name
     if not file.is_file():
         raise ModelError(
-            f"The meta-model at '{path}' is incomplete: '{ARRAYS_FILE}' is missing. Restore "
+            f"The meta-model at '{path}' is incomplete: '{name}' is missing. Restore "
             "it, or retrain the model (`autometa models train`)."
         )
     files = header.get("files")
-    if isinstance(files, dict) and ARRAYS_FILE in files:
-        expected = str(files[ARRAYS_FILE]["sha256"])
+    if isinstance(files, dict) and name in files:
+        expected = str(files[name]["sha256"])
         actual = sha256_file(file)
         if actual != expected:
             raise ModelError(
@@ -127,23 +136,62 @@ def _read_arrays(path: Path, header: Mapping[str, Any]) -> dict[str, np.ndarray]
                 f"sha256 is {actual[:12]}..., '{MODEL_FILE}' records {expected[:12]}.... "
                 "Restore it, or retrain the model (`autometa models train`)."
             )
+    if name == ARRAYS_FILE:
+        return _read_npz(file)
+    return _read_pt(file)
+
+
+def _pickle_refused(file: Path) -> ModelError:
+    return ModelError(
+        f"Refusing to load '{file}': it holds pickled Python objects, not only arrays. "
+        "autometa never loads those, because loading a pickle can run arbitrary code. "
+        "Delete the file and retrain the model (`autometa models train`), or get the "
+        "model from a source you trust."
+    )
+
+
+def _unreadable(file: Path, exc: BaseException) -> ModelError:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return ModelError(
+        f"Cannot read '{file}' ({first}): the file is truncated or corrupted. Restore "
+        "it, or retrain the model (`autometa models train`)."
+    )
+
+
+def _read_npz(file: Path) -> dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` archive, read with ``allow_pickle=False``."""
+    import zipfile
+    import zlib
+
+    if not zipfile.is_zipfile(file):
+        raise _unreadable(file, ValueError("not a numpy .npz archive"))
+    try:
+        with np.load(file, allow_pickle=False) as archive:
+            arrays = {str(key): archive[key] for key in archive.files}
+    except ValueError as exc:
+        if "allow_pickle" in str(exc):  # an object array: numpy refuses to unpickle it
+            raise _pickle_refused(file) from None
+        raise _unreadable(file, exc) from None
+    except (OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as exc:
+        raise _unreadable(file, exc) from None
+    return arrays
+
+
+def _read_pt(file: Path) -> dict[str, np.ndarray]:
+    """The tensors of a legacy ``arrays.pt`` (``torch.load(weights_only=True)``)."""
+    import pickle
+    import zipfile
+
+    import torch
+
     try:
         with warnings.catch_warnings():  # torch's notes on foreign pickles: our error says it
             warnings.filterwarnings("ignore", message=".*pickle protocol", category=UserWarning)
             loaded = torch.load(file, weights_only=True, map_location="cpu")
     except pickle.UnpicklingError:
-        raise ModelError(
-            f"Refusing to load '{file}': it holds pickled Python objects, not only tensors. "
-            "autometa never loads those, because loading a pickle can run arbitrary code. "
-            "Delete the file and retrain the model (`autometa models train`), or get the "
-            "model from a source you trust."
-        ) from None
+        raise _pickle_refused(file) from None
     except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelError(
-            f"Cannot read '{file}' ({first}): the file is truncated or corrupted. Restore "
-            "it, or retrain the model (`autometa models train`)."
-        ) from None
+        raise _unreadable(file, exc) from None
     if not isinstance(loaded, dict) or not all(
         isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in loaded.items()
     ):
@@ -154,10 +202,35 @@ def _read_arrays(path: Path, header: Mapping[str, Any]) -> dict[str, np.ndarray]
     return {k: v.numpy() for k, v in loaded.items()}
 
 
+def _write_npz(file: Path, arrays: Mapping[str, np.ndarray]) -> None:
+    """Write ``arrays`` as an ``.npz`` archive numpy reads with ``allow_pickle=False``.
+
+    Byte for byte reproducible (sorted names, fixed timestamps), so that saving the same
+    model twice gives the same file and checksum. Each array keeps its memory order (C or
+    Fortran), as ``torch.save`` kept it: sums over an axis round the same way after loading
+    as before saving. Object arrays are refused.
+    """
+    import zipfile
+
+    with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for key in sorted(arrays):
+            value = np.asarray(arrays[key])
+            if value.dtype.hasobject:
+                raise ModelError(
+                    f"Cannot save the array '{key}': it holds Python objects ({value.dtype}), "
+                    "which autometa never pickles. Save numeric arrays."
+                )
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with archive.open(info, "w", force_zip64=True) as out:
+                np.lib.format.write_array(out, value, allow_pickle=False)
+
+
 def _is_complete_model(path: Path) -> bool:
     try:
         header = _read_header(path / MODEL_FILE)
-        return sha256_file(path / ARRAYS_FILE) == header["files"][ARRAYS_FILE]["sha256"]
+        name = arrays_file(header)
+        return sha256_file(path / name) == header["files"][name]["sha256"]
     except (ModelError, OSError, KeyError, TypeError):
         return False
 
@@ -274,7 +347,7 @@ class MetaModel(ABC):
 
     Subclasses set :attr:`name` (the key they are registered under, see
     :mod:`autometa.models._registry`), implement :meth:`_fit` and :meth:`_predict`, and, to
-    be saved, :meth:`_state` / :meth:`_load_state` (JSON metadata plus named numpy/torch
+    be saved, :meth:`_state` / :meth:`_load_state` (JSON metadata plus named numpy
     arrays; never pickles). Models that use the scores observed so far override
     :meth:`rank`; abilities are declared by inheriting :class:`Adaptive`,
     :class:`Explainer` or :class:`OODScorer`, properties by the class attributes below.
@@ -338,8 +411,9 @@ class MetaModel(ABC):
     # -- persistence ------------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
         """Save as the directory ``path``: ``model.json`` (metadata, with the sha256 of the
-        weights) and ``arrays.pt`` (``torch.save`` of a dict of tensors, loaded with
-        ``weights_only=True``; never pickled objects).
+        arrays) and ``arrays.npz`` (the named numpy arrays of the model: weights and
+        fitted state; read with ``numpy.load(allow_pickle=False)``, so loading needs
+        neither torch nor pickles).
 
         The directory is written beside ``path`` and swapped into place (see
         :mod:`autometa._atomic`): after a crash ``path`` holds the old or the new model,
@@ -347,8 +421,6 @@ class MetaModel(ABC):
         absent, empty, or a meta-model directory (replaced); anything else is refused, so
         that files autometa did not write are never overwritten.
         """
-        import torch
-
         self._check_fitted()
         assert self.configurations_ is not None
         path = Path(path)
@@ -356,8 +428,7 @@ class MetaModel(ABC):
         meta, arrays = self._state()
         tmp = _atomic.temp_dir_for(path)
         try:
-            tensors = {k: torch.as_tensor(np.asarray(v)) for k, v in arrays.items()}
-            torch.save(tensors, tmp / ARRAYS_FILE)
+            _write_npz(tmp / ARRAYS_FILE, arrays)
             header = {
                 "format": MODEL_FORMAT,
                 "schema_version": MODEL_SCHEMA_VERSION,
@@ -394,8 +465,9 @@ class MetaModel(ABC):
         ------
         ModelError
             If the directory or a file is missing, truncated, altered (checksum), not
-            autometa's, of a newer format, or holds pickled objects instead of tensors.
-            The message names the file and the fix.
+            autometa's, of a newer format, or holds pickled objects instead of arrays.
+            The message names the file and the fix. Models saved with ``arrays.pt``
+            (schema 1 and 2) are read with torch; ``arrays.npz`` needs only numpy.
         """
         from autometa.models._registry import model_class
 

@@ -23,7 +23,8 @@ leave-one-family-out harness); ``explainer`` is the prototype model that gives n
 datasets and the out-of-distribution threshold; ``adaptive`` is the model that adapts to the
 trials observed on a new dataset (used by :class:`autometa.optuna.MetaSampler`).
 ``sha256`` (written since model schema 2) chains the checksums: the index records each
-``model.json``'s, which records its ``arrays.pt``'s; loading checks both.
+``model.json``'s, which records its ``arrays.npz``'s (``arrays.pt`` before model schema 3);
+loading checks both.
 """
 
 from __future__ import annotations

@@ -33,6 +33,10 @@ By default meta-training keeps the shared network of the ordinary training froze
 learns only the inner learning rates (``meta_shared=False``): meta-training the shared
 weights too made the zero-shot order worse in the leave-one-family-out harness.
 
+Adaptation (:meth:`MAMLSurrogate.adapt`, and :meth:`~MAMLSurrogate.rank` with observed
+trials) takes gradient steps in torch; the fast weights it finds are numpy arrays, and
+predictions, adapted or not, are computed in numpy as :class:`~autometa.models.Surrogate`'s.
+
 ``WarmStartSurrogate`` is the former name of :class:`MAMLSurrogate` (same class; the
 registry key is ``"maml"`` under both names).
 """
@@ -44,55 +48,35 @@ import logging
 import math
 import time
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
-import torch
-from torch import nn
 
 from autometa._exceptions import ParameterError
 from autometa.models._acquisition import expected_improvement
 from autometa.models._base import Adaptive, Prediction, TaskData, check_positive_int
-from autometa.models._surrogate import Surrogate, listwise_loss
-from autometa.models._torch_utils import arrays_to_state, as_frame, seeded, state_to_arrays
+from autometa.models._numpy_nets import check_state
+from autometa.models._surrogate import Surrogate
+from autometa.models._torch_utils import (
+    as_frame,
+    module_from_weights,
+    seeded,
+    state_to_arrays,
+    state_with_prefix,
+)
 
-__all__ = ["MAMLSurrogate", "WarmStartSurrogate", "pairwise_loss"]
+if TYPE_CHECKING:
+    import torch
+
+    from autometa.models._torch_nets import Adapter
+
+__all__ = ["MAMLSurrogate", "WarmStartSurrogate"]
 
 logger = logging.getLogger(__name__)
 
 _ACQUISITIONS = ("prior", "ei", "ucb", "mean")
 _SUPPORTS = ("random", "search")
-
-
-def pairwise_loss(
-    pred: torch.Tensor, values: torch.Tensor, mask: torch.Tensor, temperature: float
-) -> torch.Tensor:
-    """Scale-free ranking loss of ``pred`` against ``values`` on the ``mask`` cells, per row.
-
-    ``values`` are standardized within each row's observed cells, so any affine change of
-    the metric gives the same loss; each ordered pair counts with the size of its
-    standardized difference. Rows with fewer than two distinct values give 0.
-    """
-    m = mask.to(pred.dtype)
-    n = m.sum(-1, keepdim=True).clamp(min=1)
-    v = torch.where(mask, values, torch.zeros_like(values))
-    mean = v.sum(-1, keepdim=True) / n
-    var = (((v - mean) * m) ** 2).sum(-1, keepdim=True) / n
-    z = (v - mean) / var.sqrt().clamp(min=1e-12) * m
-    dz = z.unsqueeze(-1) - z.unsqueeze(-2)  # (..., c, c): z_i - z_j
-    pair = (m.unsqueeze(-1) * m.unsqueeze(-2)) * (dz > 0) * dz
-    df = (pred.unsqueeze(-1) - pred.unsqueeze(-2)) / temperature
-    loss = (pair * nn.functional.softplus(-df)).sum((-1, -2))
-    return loss / pair.sum((-1, -2)).clamp(min=1e-12)
-
-
-class _Adapter(nn.Module):
-    """The meta-learned inner learning rates (log scale)."""
-
-    def __init__(self, lr: float) -> None:
-        super().__init__()
-        self.log_lr = nn.Parameter(torch.full((2,), math.log(lr)))
 
 
 class MAMLSurrogate(Adaptive, Surrogate):
@@ -245,27 +229,51 @@ class MAMLSurrogate(Adaptive, Surrogate):
 
     # -- fitting ------------------------------------------------------------------------------
     def _fit(self, data: TaskData) -> None:
+        from autometa.models._torch_nets import Adapter
+
         start = time.perf_counter()
         x_mf, x_cfg, y = self._prepare(data)
-        self.context_: dict[str, torch.Tensor] | None = None
+        self.context_: dict[str, np.ndarray] | None = None
         with seeded(int(self.random_state)) as gen:
-            self.net_ = self._build()
-            self.adapter_ = _Adapter(float(self.inner_lr)).to(self._device)
-            self._train(self.net_, x_mf, x_cfg, y, gen, epochs=int(self.epochs))
+            self._net = self._build()
+            self._adapter = Adapter(float(self.inner_lr)).to(self._device)
+            self._train(self._net, x_mf, x_cfg, y, gen, epochs=int(self.epochs))
             self._meta_train(x_mf, x_cfg, y, gen)
-        self.net_.eval()
+        self._trained(self._net)
+        self.adapter_weights_ = state_to_arrays(self._adapter, "")
         logger.info(
             "%s meta-trained on %d datasets x %d configurations in %.2f s (inner lr %s)",
             type(self).__name__,
             y.shape[0],
             y.shape[1],
             time.perf_counter() - start,
-            self.adapter_.log_lr.exp().tolist(),
+            np.exp(self.adapter_weights_["log_lr"]).tolist(),
         )
 
+    #: The torch module of the inner learning rates, built from :attr:`adapter_weights_` on
+    #: first need (see :attr:`adapter_`).
+    _adapter: Any = None
+
+    @property
+    def adapter_(self) -> Adapter:
+        """The meta-learned inner learning rates as a torch module (built on first use)."""
+        if self._adapter is None:
+            from autometa.models._torch_nets import Adapter
+
+            def build() -> Adapter:
+                return Adapter(float(self.inner_lr)).to(self._device)
+
+            self._adapter = module_from_weights(build, self.adapter_weights_)
+        return self._adapter
+
+    def _onehot(self) -> np.ndarray:
+        """(configs, learners): the learner one-hot of the pool."""
+        return self.config_matrix_[:, : len(self.learners_)]
+
     def _learner_onehot(self) -> torch.Tensor:
-        n = len(self.learners_)
-        return torch.as_tensor(self.config_matrix_[:, :n], device=self._device)
+        import torch
+
+        return torch.as_tensor(self._onehot(), device=self._device)
 
     def _inner(
         self,
@@ -283,6 +291,10 @@ class MAMLSurrogate(Adaptive, Surrogate):
         ``index`` (b, k) are the support's configuration positions, ``values`` (b, k) their
         values and ``support`` (b, k) which of them are real (the rest is padding).
         """
+        import torch
+
+        from autometa.models._torch_nets import pairwise_loss
+
         members, b = u0.shape[0], u0.shape[1]
         du = torch.zeros_like(u0, requires_grad=True)
         dl = torch.zeros(members, b, onehot.shape[1], device=u0.device, requires_grad=True)
@@ -316,6 +328,8 @@ class MAMLSurrogate(Adaptive, Surrogate):
         positions in the order drawn, and ``mask`` (b, kmax), which of them are used (the
         first k, k uniform in [2, kmax], and only observed cells).
         """
+        import torch
+
         b, c = observed.shape
         dev = observed.device
         k = torch.randint(2, kmax + 1, (b, 1), generator=gen).to(dev)
@@ -335,6 +349,11 @@ class MAMLSurrogate(Adaptive, Surrogate):
     def _meta_train(
         self, x_mf: torch.Tensor, x_cfg: torch.Tensor, y: torch.Tensor, gen: torch.Generator
     ) -> None:
+        import torch
+        from torch import nn
+
+        from autometa.models._torch_nets import listwise_loss
+
         epochs = int(self.meta_epochs)
         n, c = y.shape
         if epochs == 0 or c < 3:
@@ -447,9 +466,12 @@ class MAMLSurrogate(Adaptive, Surrogate):
         adapted.context_ = self._fit_context(frame, observations, int(steps))
         return adapted
 
-    def _observation_tensors(
+    def _observations(
         self, observations: Mapping[str, float]
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Positions in the pool and float32 values of the observed trials (failures just
+        below the worst), or None when they cannot order anything (fewer than two distinct
+        values)."""
         if not isinstance(observations, Mapping):
             raise ParameterError(
                 "The observations must be a mapping of config_id to metric value. "
@@ -470,52 +492,47 @@ class MAMLSurrogate(Adaptive, Surrogate):
         arr[~finite] = lo - (hi - lo if hi > lo else 1.0)
         if np.unique(arr).size < 2:
             return None
-        dev = self._device
-        index = torch.as_tensor(np.asarray(cols, dtype=np.int64), device=dev)[None]
-        values = torch.as_tensor(arr.astype(np.float32), device=dev)[None]
-        return index, values, torch.ones_like(values, dtype=torch.bool)
+        return np.asarray(cols, dtype=np.int64), arr.astype(np.float32)
 
     def _fit_context(
         self, frame: pd.DataFrame, observations: Mapping[str, float], steps: int
-    ) -> dict[str, torch.Tensor] | None:
-        obs = self._observation_tensors(observations)
+    ) -> dict[str, np.ndarray] | None:
+        """The fast weights fitted on ``observations`` (gradient steps in torch), as numpy
+        arrays: ``du`` (members, 1, dim + 1) and ``dl`` (members, 1, learners)."""
+        obs = self._observations(observations)
         if obs is None or steps == 0:
             return None
-        x = torch.as_tensor(self.scaler_.transform(frame), device=self._device)
-        with torch.no_grad():
-            u0 = self.net_.dataset_embedding(x)
-            v = self._config_embeddings()
-        with torch.enable_grad():
-            du, dl = self._inner(u0, v, self._learner_onehot(), *obs, steps, create_graph=False)
-        return {"du": du.detach(), "dl": dl.detach()}
+        import torch
 
-    def _config_embeddings(self) -> torch.Tensor:
-        cache: torch.Tensor | None = getattr(self, "_v_cache", None)
-        if cache is None or cache.device != self._device:
-            with torch.no_grad():
-                cache = self.net_.config_embeddings(
-                    torch.as_tensor(self.config_matrix_, device=self._device)
-                )
-            self._v_cache: torch.Tensor | None = cache
-        return cache
+        dev, net = self._device, self.net_
+        index = torch.as_tensor(obs[0], device=dev)[None]
+        values = torch.as_tensor(obs[1], device=dev)[None]
+        support = torch.ones_like(values, dtype=torch.bool)
+        x = torch.as_tensor(self.scaler_.transform(frame), device=dev)
+        with torch.no_grad():
+            u0 = net.dataset_embedding(x)
+            v = net.config_embeddings(torch.as_tensor(self.config_matrix_, device=dev))
+        with torch.enable_grad():
+            du, dl = self._inner(
+                u0, v, self._learner_onehot(), index, values, support, steps, create_graph=False
+            )
+        return {"du": du.detach().cpu().numpy(), "dl": dl.detach().cpu().numpy()}
 
     # -- prediction ---------------------------------------------------------------------------
-    def _member_scores(self, metafeatures: pd.DataFrame) -> torch.Tensor:
-        x = torch.as_tensor(self.scaler_.transform(metafeatures), device=self._device)
-        with torch.no_grad():
-            u = self.net_.dataset_embedding(x)
-            v = self._config_embeddings()
-            ctx = getattr(self, "context_", None)
-            if ctx is None:
-                return self.net_.scores(u, v)
-            return self.net_.scores(u + ctx["du"], v) + ctx["dl"] @ self._learner_onehot().T
+    def _member_scores(self, metafeatures: pd.DataFrame) -> np.ndarray:
+        net = self._numpy_net()
+        u = net.dataset_embedding(self.scaler_.transform(metafeatures))
+        ctx = getattr(self, "context_", None)
+        if ctx is None:
+            return net.scores(u)
+        return net.scores(u + ctx["du"]) + ctx["dl"] @ self._onehot().T
 
     def _predict(self, metafeatures: pd.DataFrame) -> Prediction:
         """The ensemble's mean and spread of the normalized scores, each member clipped to
         [0, 1]: the scale's range (out of distribution the network extrapolates beyond it,
         e.g. 2.8 for a dataset unlike the knowledge base)."""
         frame = as_frame(metafeatures, type(self).__name__)
-        s = self._member_scores(frame).cpu().numpy().astype(np.float64).clip(0.0, 1.0)
+        s = self._member_scores(frame).clip(0.0, 1.0)
         mean = self._frame(s.mean(axis=0), frame.index)
         std = self._frame(s.std(axis=0), frame.index) if s.shape[0] > 1 else None
         return Prediction(mean=mean, std=std)
@@ -544,10 +561,10 @@ class MAMLSurrogate(Adaptive, Surrogate):
             improvement = expected_improvement(s, s[:, best : best + 1])
             score = improvement + 1e-6 * score
         elif self.acquisition == "ucb" and s.shape[0] > 1:
-            score = score + float(self.beta) * s.std(0, unbiased=False)
+            score = score + float(self.beta) * s.std(0)
         # "ei" before any finite trial: the mean (the best zero-shot guess); exploring
         # before anything is known only costs the first trials.
-        order = np.argsort(-score.cpu().numpy(), kind="stable")
+        order = np.argsort(-score, kind="stable")
         seen = set(observed or ())
         return [ids[i] for i in order if ids[i] not in seen]
 
@@ -564,35 +581,37 @@ class MAMLSurrogate(Adaptive, Surrogate):
     # -- persistence --------------------------------------------------------------------------
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         meta, arrays = super()._state()
-        arrays.update(state_to_arrays(self.adapter_, "adapter."))
+        arrays.update({f"adapter.{k}": v for k, v in self.adapter_weights_.items()})
         ctx = getattr(self, "context_", None)
         meta["adapted"] = ctx is not None
         if ctx is not None:
-            arrays["context.du"] = ctx["du"].cpu().numpy()
-            arrays["context.dl"] = ctx["dl"].cpu().numpy()
+            arrays["context.du"] = ctx["du"]
+            arrays["context.dl"] = ctx["dl"]
         return meta, arrays
 
     def _load_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
         # models saved before these parameters existed were meta-trained this way
         self.support, self.support_temperature = "random", 0.05
         super()._load_state(meta, arrays)
-        self.adapter_ = _Adapter(float(self.inner_lr))
-        arrays_to_state(self.adapter_, arrays, "adapter.")
-        self._v_cache = None
+        adapter = state_with_prefix(arrays, "adapter.")
+        check_state(adapter, {"log_lr": (2,)})
+        self.adapter_weights_ = adapter
+        self._adapter = None
         self.context_ = None
         if meta.get("adapted"):
-            self.context_ = {
-                "du": torch.as_tensor(np.asarray(arrays["context.du"])),
-                "dl": torch.as_tensor(np.asarray(arrays["context.dl"])),
+            du = np.asarray(arrays["context.du"], dtype=np.float32)
+            dl = np.asarray(arrays["context.dl"], dtype=np.float32)
+            members = int(self.n_members)
+            shapes = {
+                "du": (members, 1, int(self.dim) + 1),
+                "dl": (members, 1, len(self.learners_)),
             }
+            check_state({"du": du, "dl": dl}, shapes)
+            self.context_ = {"du": du, "dl": dl}
 
     def to(self, device: Any) -> MAMLSurrogate:
         super().to(device)
         self.adapter_.to(self._device)
-        self._v_cache = None
-        context = getattr(self, "context_", None)
-        if context is not None:
-            self.context_ = {k: t.to(self._device) for k, t in context.items()}
         return self
 
 

@@ -21,6 +21,10 @@ The fitted model gives, for a new dataset:
 - :meth:`PrototypeModel.predict`: a score per configuration (the configuration's mean
   normalized score on the nearest training datasets, times the relative probability of
   its learner), so the model also ranks configurations.
+
+The encoder is trained in torch; its weights are kept as numpy arrays and embeddings are
+computed from them in numpy (:class:`~autometa.models._torch_utils.EncoderWeights`), so a
+loaded model predicts and explains without importing torch.
 """
 
 from __future__ import annotations
@@ -28,12 +32,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
-import torch
-from torch import nn
 
 from autometa._exceptions import ModelError, ParameterError
 from autometa.models._base import (
@@ -47,26 +49,22 @@ from autometa.models._base import (
 from autometa.models._space import MetaFeatureSpace
 from autometa.models._surrogate import _check_float
 from autometa.models._torch_utils import (
+    EncoderWeights,
     MetaFeatureScaler,
-    arrays_to_state,
     as_frame,
     resolve_device,
     seeded,
-    state_to_arrays,
 )
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = ["PrototypeModel"]
 
 logger = logging.getLogger(__name__)
 
 
-def _encoder(n_in: int, hidden: int, dim: int, dropout: float) -> nn.Sequential:
-    return nn.Sequential(
-        nn.Linear(n_in, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, dim)
-    )
-
-
-class PrototypeModel(Explainer, OODScorer, MetaModel):
+class PrototypeModel(EncoderWeights, Explainer, OODScorer, MetaModel):
     """Prototypical-network embedding of datasets, with neighbours and an OOD score.
 
     Parameters
@@ -126,6 +124,8 @@ class PrototypeModel(Explainer, OODScorer, MetaModel):
         self._device = resolve_device(self.device, owner)
 
     def _fit(self, data: TaskData) -> None:
+        import torch
+
         start = time.perf_counter()
         self._check_params()
         self.scaler_ = MetaFeatureScaler().fit(data.metafeatures)
@@ -149,10 +149,9 @@ class PrototypeModel(Explainer, OODScorer, MetaModel):
         self.space_ = MetaFeatureSpace().fit(data)
         self.train_scores_ = np.nan_to_num(scores, nan=0.0).astype(np.float32)
         with seeded(int(self.random_state)) as gen:
-            self.encoder_ = _encoder(
-                x.shape[1], int(self.hidden), int(self.dim), float(self.dropout)
-            ).to(self._device)
+            self._encoder = self._new_encoder()
             self._train(torch.as_tensor(x, device=self._device), gen)
+        self._trained_encoder(self._encoder)
         self._calibrate()
         logger.info(
             "PrototypeModel fitted on %d datasets (%d winning learners) in %.2f s",
@@ -162,6 +161,9 @@ class PrototypeModel(Explainer, OODScorer, MetaModel):
         )
 
     def _train(self, x: torch.Tensor, gen: torch.Generator) -> None:
+        import torch
+        from torch import nn
+
         labels = torch.as_tensor(self.labels_, device=x.device)
         n_classes = len(self.learners_)
         counts = torch.bincount(labels, minlength=n_classes)
@@ -227,11 +229,6 @@ class PrototypeModel(Explainer, OODScorer, MetaModel):
         return self.space_.ood_threshold_
 
     # -- encoding -----------------------------------------------------------------------------
-    def _embed(self, x: np.ndarray) -> np.ndarray:
-        with torch.no_grad():
-            out = self.encoder_(torch.as_tensor(x, device=self._device))
-        return out.cpu().numpy().astype(np.float64)
-
     def _one(self, metafeatures: pd.Series | pd.DataFrame, method: str) -> pd.DataFrame:
         self._check_fitted()
         frame = as_frame(metafeatures, f"{type(self).__name__}.{method}")
@@ -323,7 +320,7 @@ class PrototypeModel(Explainer, OODScorer, MetaModel):
     # -- persistence --------------------------------------------------------------------------
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         scaler_meta, arrays = self.scaler_.state()
-        arrays.update(state_to_arrays(self.encoder_, "encoder."))
+        arrays.update(self._encoder_arrays())
         arrays.update(
             {
                 "train_x": self.train_x_,
@@ -358,7 +355,7 @@ class PrototypeModel(Explainer, OODScorer, MetaModel):
         for key, value in {**meta["architecture"], **meta["training"]}.items():
             setattr(self, key, value)
         self.device = "cpu"
-        self._device = resolve_device("cpu", type(self).__name__)
+        self._device = "cpu"
         self.scaler_ = MetaFeatureScaler.from_state(meta["scaler"], arrays)
         self.learners_ = list(meta["learners"])
         self.dataset_ids_ = list(meta["dataset_ids"])
@@ -367,9 +364,7 @@ class PrototypeModel(Explainer, OODScorer, MetaModel):
         self.train_scores_ = np.asarray(arrays["train_scores"], dtype=np.float32)
         self.labels_ = np.asarray(arrays["labels"], dtype=np.int64)
         self.config_learner_ = np.asarray(arrays["config_learner"], dtype=np.int64)
-        self.encoder_ = _encoder(self.train_x_.shape[1], self.hidden, self.dim, self.dropout)
-        arrays_to_state(self.encoder_, arrays, "encoder.")
-        self.encoder_.eval()
+        self._load_encoder(arrays)
         if "space" not in meta:
             raise ModelError(
                 "This prototype model was saved by an older autometa without its "

@@ -6,8 +6,8 @@ lazy attributes of :mod:`autometa.models` (``autometa.models.Surrogate`` imports
 when asked for). A new meta-model is one module and one line in :data:`_MODELS` (or a call
 to :func:`register_model` from outside the package); its class's ``name`` is its key.
 
-Entries are ``"module:Class"`` strings, imported on first use (so that listing the models
-does not import torch), or classes registered by :func:`register_model`.
+Entries are ``"module:Class"`` strings, imported on first use (listing the models imports
+none of them), or classes registered by :func:`register_model`.
 """
 
 from __future__ import annotations

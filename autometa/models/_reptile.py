@@ -24,14 +24,14 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import Any, ClassVar
-
-import torch
-from torch import nn
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from autometa._exceptions import ParameterError
 from autometa.models._maml import MAMLSurrogate
-from autometa.models._surrogate import _check_float, listwise_loss
+from autometa.models._surrogate import _check_float
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = ["ReptileSurrogate"]
 
@@ -141,6 +141,11 @@ class ReptileSurrogate(MAMLSurrogate):
     def _meta_train(
         self, x_mf: torch.Tensor, x_cfg: torch.Tensor, y: torch.Tensor, gen: torch.Generator
     ) -> None:
+        import torch
+        from torch import nn
+
+        from autometa.models._torch_nets import listwise_loss
+
         epochs = int(self.meta_epochs)
         n, c = y.shape
         if epochs == 0 or c < 3:

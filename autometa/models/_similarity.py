@@ -25,6 +25,10 @@ Uses of the embedding distance:
   nearest training dataset, as a percentile of the training datasets' own distances to
   the nearest dataset of another family.
 
+The encoder is trained in torch; its weights are kept as numpy arrays and embeddings are
+computed from them in numpy (:class:`~autometa.models._torch_utils.EncoderWeights`), so a
+loaded model predicts, ranks and scores without importing torch.
+
 Measured against the hand-made distances in ``benchmarks/README.md`` ("Meta-learning
 methods"); it is not the default of anything unless that table says it wins.
 """
@@ -35,24 +39,24 @@ import logging
 import math
 import time
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
-import torch
-from torch import nn
 
 from autometa._exceptions import ModelError, ParameterError
 from autometa.models._base import MetaModel, OODScorer, Prediction, TaskData, check_positive_int
 from autometa.models._surrogate import _check_float
 from autometa.models._torch_utils import (
+    EncoderWeights,
     MetaFeatureScaler,
-    arrays_to_state,
     as_frame,
     resolve_device,
     seeded,
-    state_to_arrays,
 )
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = ["SimilarityModel", "ranking_agreement"]
 
@@ -78,13 +82,7 @@ def ranking_agreement(scores: pd.DataFrame, min_shared: int = 3) -> np.ndarray:
     return corr.to_numpy(dtype=np.float64)
 
 
-def _encoder(n_in: int, hidden: int, dim: int, dropout: float) -> nn.Sequential:
-    return nn.Sequential(
-        nn.Linear(n_in, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, dim)
-    )
-
-
-class SimilarityModel(OODScorer, MetaModel):
+class SimilarityModel(EncoderWeights, OODScorer, MetaModel):
     """Nearest datasets in a meta-feature embedding learned from ranking agreement.
 
     Parameters
@@ -167,19 +165,20 @@ class SimilarityModel(OODScorer, MetaModel):
     def _fit(self, data: TaskData) -> None:
         start = time.perf_counter()
         self._check_params()
+        import torch
+
         self.scaler_ = MetaFeatureScaler().fit(data.metafeatures)
-        x = torch.as_tensor(self.scaler_.transform(data.metafeatures), device=self._device)
+        x = self.scaler_.transform(data.metafeatures)
         n = x.shape[0]
         agree = ranking_agreement(data.scores)
         families = np.asarray([str(f) for f in data.families.loc[data.scores.index]])
         valid = (families[:, None] != families[None, :]) & np.isfinite(agree)
         with seeded(int(self.random_state)):
-            self.encoder_ = _encoder(
-                x.shape[1], int(self.hidden), int(self.dim), float(self.dropout)
-            ).to(self._device)
+            self._encoder = self._new_encoder()
             if n >= 2 and valid.any():
-                self._train(x, torch.tensor(agree), torch.tensor(valid))
-        self.encoder_.eval()
+                x_t = torch.as_tensor(x, device=self._device)
+                self._train(x_t, torch.tensor(agree), torch.tensor(valid))
+        self._trained_encoder(self._encoder)
         scores = data.scores.to_numpy(dtype=np.float64)
         evaluated = ~np.isnan(scores)
         counts = evaluated.sum(axis=0)
@@ -206,6 +205,8 @@ class SimilarityModel(OODScorer, MetaModel):
         )
 
     def _train(self, x: torch.Tensor, agree: torch.Tensor, valid: torch.Tensor) -> None:
+        import torch
+
         valid = valid.to(self._device)
         has = valid.any(dim=1)
         neg = -1e9
@@ -228,11 +229,6 @@ class SimilarityModel(OODScorer, MetaModel):
             loss.backward()
             opt.step()
         self.encoder_.eval()
-
-    def _embed(self, x: torch.Tensor | np.ndarray) -> np.ndarray:
-        with torch.no_grad():
-            out = self.encoder_(torch.as_tensor(x, device=self._device))
-        return out.cpu().numpy().astype(np.float64)
 
     def _calibrate(self) -> None:
         e = self.train_embedding_
@@ -372,7 +368,7 @@ class SimilarityModel(OODScorer, MetaModel):
 
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         scaler_meta, arrays = self.scaler_.state()
-        arrays.update(state_to_arrays(self.encoder_, "encoder."))
+        arrays.update(self._encoder_arrays())
         arrays["train_embedding"] = self.train_embedding_
         arrays["train_scores"] = self.train_scores_
         arrays["best"] = self.best_
@@ -390,13 +386,9 @@ class SimilarityModel(OODScorer, MetaModel):
         for key, value in meta["params"].items():
             setattr(self, key, value)
         self.device = "cpu"
-        self._device = resolve_device("cpu", type(self).__name__)
+        self._device = "cpu"
         self.scaler_ = MetaFeatureScaler.from_state(meta["scaler"], arrays)
-        self.encoder_ = _encoder(
-            self.scaler_.n_outputs, int(self.hidden), int(self.dim), float(self.dropout)
-        )
-        arrays_to_state(self.encoder_, arrays, "encoder.")
-        self.encoder_.eval()
+        self._load_encoder(arrays)
         self.dataset_ids_ = list(meta["dataset_ids"])
         self.families_ = list(meta["families"])
         self.train_embedding_ = np.asarray(arrays["train_embedding"], dtype=np.float64)

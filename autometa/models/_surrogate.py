@@ -13,6 +13,12 @@ dataset, between the normalized scores and the predictions at a temperature, whi
 about ordering the good configurations of each dataset — plus a mean squared error that
 keeps predictions on the normalized scale. The ensemble's mean and standard deviation
 are :attr:`Prediction.mean` and :attr:`Prediction.std`.
+
+Training runs in torch (the modules of :mod:`autometa.models._torch_nets`); the fitted
+weights are kept as numpy arrays (:attr:`Surrogate.weights_`, what is saved), and
+predictions are computed from them in numpy (:mod:`autometa.models._numpy_nets`): a loaded
+model predicts without importing torch. The torch network (:attr:`Surrogate.net_`) is
+rebuilt from the arrays when something needs gradients.
 """
 
 from __future__ import annotations
@@ -21,102 +27,33 @@ import logging
 import math
 import time
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
-import torch
-from torch import nn
 
 from autometa._exceptions import DataError, ParameterError
 from autometa.models._base import MetaModel, Prediction, TaskData, check_positive_int
+from autometa.models._numpy_nets import ScoreNetForward, check_state, score_net_shapes
 from autometa.models._torch_utils import (
     MetaFeatureScaler,
-    arrays_to_state,
     as_frame,
     encode_configurations,
+    module_from_weights,
     resolve_device,
     seeded,
     state_to_arrays,
+    state_with_prefix,
 )
+
+if TYPE_CHECKING:
+    import torch
+
+    from autometa.models._torch_nets import ScoreNet
 
 __all__ = ["Surrogate"]
 
 logger = logging.getLogger(__name__)
-
-
-# ---------------------------------------------------------------------------------------------
-# modules
-class _EnsembleLinear(nn.Module):
-    """``members`` independent linear layers applied at once: (m, n, i) -> (m, n, o)."""
-
-    def __init__(self, members: int, n_in: int, n_out: int) -> None:
-        super().__init__()
-        bound = 1.0 / math.sqrt(max(n_in, 1))
-        self.weight = nn.Parameter(torch.empty(members, n_in, n_out).uniform_(-bound, bound))
-        self.bias = nn.Parameter(torch.empty(members, 1, n_out).uniform_(-bound, bound))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() == 2:
-            return torch.einsum("ni,mio->mno", x, self.weight) + self.bias
-        return torch.baddbmm(self.bias, x, self.weight)
-
-
-class _ScoreNet(nn.Module):
-    def __init__(
-        self,
-        members: int,
-        n_metafeatures: int,
-        n_config_features: int,
-        n_configs: int,
-        hidden: int,
-        dim: int,
-        dropout: float,
-    ) -> None:
-        super().__init__()
-        self.dim = dim
-        self.dataset_net = nn.Sequential(
-            _EnsembleLinear(members, n_metafeatures, hidden),
-            nn.ReLU(),
-            nn.Dropout(dropout),
-            _EnsembleLinear(members, hidden, dim + 1),
-        )
-        self.config_net = nn.Sequential(
-            _EnsembleLinear(members, n_config_features, hidden),
-            nn.ReLU(),
-            _EnsembleLinear(members, hidden, dim),
-        )
-        self.config_embedding = nn.Parameter(torch.zeros(members, n_configs, dim))
-        self.config_bias = nn.Parameter(torch.zeros(members, 1, n_configs))
-
-    def dataset_embedding(self, x_mf: torch.Tensor) -> torch.Tensor:
-        return self.dataset_net(x_mf)
-
-    def config_embeddings(self, x_cfg: torch.Tensor) -> torch.Tensor:
-        return self.config_net(x_cfg) + self.config_embedding
-
-    def scores(self, u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-        """(m, b, dim + 1) x (m, c, dim) -> (m, b, c)."""
-        inter = torch.bmm(u[..., : self.dim], v.transpose(1, 2)) / math.sqrt(self.dim)
-        return inter + u[..., self.dim :] + self.config_bias
-
-    def forward(self, x_mf: torch.Tensor, x_cfg: torch.Tensor) -> torch.Tensor:
-        return self.scores(self.dataset_embedding(x_mf), self.config_embeddings(x_cfg))
-
-
-def listwise_loss(
-    pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, temperature: float
-) -> torch.Tensor:
-    """Softmax cross-entropy per row between ``target`` and ``pred`` at ``temperature``.
-
-    Shapes broadcast to (..., configs); ``mask`` marks the observed cells. Returns the
-    per-row loss (..., ).
-    """
-    neg = torch.finfo(pred.dtype).min / 4
-    t = torch.where(mask, target / temperature, torch.full_like(target, neg))
-    p = torch.softmax(t, dim=-1)
-    logq = torch.log_softmax(torch.where(mask, pred / temperature, torch.full_like(pred, neg)), -1)
-    return -(p * torch.where(mask, logq, torch.zeros_like(logq))).sum(-1)
 
 
 def _check_float(value: Any, name: str, owner: str, *, low: float = 0.0, strict: bool = True):
@@ -255,6 +192,8 @@ class Surrogate(MetaModel):
 
     # -- fitting ------------------------------------------------------------------------------
     def _prepare(self, data: TaskData) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        import torch
+
         self._check_params()
         if data.scores.shape[1] == 0:
             raise DataError("Cannot fit a meta-model on zero configurations.")
@@ -266,25 +205,32 @@ class Surrogate(MetaModel):
         y = torch.tensor(data.scores.to_numpy(dtype=np.float32), device=dev)
         return x_mf, torch.as_tensor(self.config_matrix_, device=dev), y
 
-    def _build(self) -> _ScoreNet:
-        arch = self._arch()
-        return _ScoreNet(
-            arch["n_members"],
-            self.scaler_.n_outputs,
-            self.config_matrix_.shape[1],
-            self.config_matrix_.shape[0],
-            arch["hidden"],
-            arch["dim"],
-            arch["dropout"],
-        ).to(self._device)
+    def _sizes(self) -> tuple[int, int, int, int, int, int]:
+        """The network's sizes: members, meta-feature and configuration inputs,
+        configurations, hidden width, embedding size."""
+        n_configs, n_config_features = self.config_matrix_.shape
+        n_mf = self.scaler_.n_outputs
+        return (
+            int(self.n_members),
+            n_mf,
+            n_config_features,
+            n_configs,
+            int(self.hidden),
+            int(self.dim),
+        )
+
+    def _build(self) -> ScoreNet:
+        from autometa.models._torch_nets import ScoreNet
+
+        return ScoreNet(*self._sizes(), float(self.dropout)).to(self._device)
 
     def _fit(self, data: TaskData) -> None:
         start = time.perf_counter()
         x_mf, x_cfg, y = self._prepare(data)
         with seeded(int(self.random_state)) as gen:
-            self.net_ = self._build()
-            self._train(self.net_, x_mf, x_cfg, y, gen, epochs=int(self.epochs))
-        self.net_.eval()
+            self._net = self._build()
+            self._train(self._net, x_mf, x_cfg, y, gen, epochs=int(self.epochs))
+        self._trained(self._net)
         logger.info(
             "%s fitted on %d datasets x %d configurations in %.2f s",
             type(self).__name__,
@@ -295,7 +241,7 @@ class Surrogate(MetaModel):
 
     def _train(
         self,
-        net: _ScoreNet,
+        net: ScoreNet,
         x_mf: torch.Tensor,
         x_cfg: torch.Tensor,
         y: torch.Tensor,
@@ -303,6 +249,10 @@ class Surrogate(MetaModel):
         *,
         epochs: int,
     ) -> None:
+        import torch
+
+        from autometa.models._torch_nets import listwise_loss
+
         n, members = y.shape[0], int(self.n_members)
         mask = ~torch.isnan(y)
         y = torch.nan_to_num(y, nan=0.0)
@@ -339,16 +289,39 @@ class Surrogate(MetaModel):
                 sched.step()
         net.eval()
 
+    # -- the network: numpy weights, torch on demand -------------------------------------------
+    #: The torch network, built from :attr:`weights_` on first need (see :attr:`net_`).
+    _net: Any = None
+    _forward: ScoreNetForward | None = None
+
+    def _trained(self, net: ScoreNet) -> None:
+        """Keep the weights of a trained network as numpy arrays (what predicts and is saved)."""
+        self._net = net.eval()
+        self.weights_ = state_to_arrays(net, "")
+        self._forward = None
+
+    @property
+    def net_(self) -> ScoreNet:
+        """The torch network, for training and adaptation (built from :attr:`weights_` on
+        first use, on :attr:`device`; predictions do not use it)."""
+        if self._net is None:
+            self._net = module_from_weights(self._build, self.weights_)
+        return self._net
+
+    def _numpy_net(self) -> ScoreNetForward:
+        if self._forward is None:
+            self._forward = ScoreNetForward(self.weights_, self.config_matrix_)
+        return self._forward
+
     # -- prediction ---------------------------------------------------------------------------
-    def _member_scores(self, metafeatures: pd.DataFrame) -> torch.Tensor:
-        """(members, datasets, configs) predictions, without gradient."""
-        x = torch.as_tensor(self.scaler_.transform(metafeatures), device=self._device)
-        with torch.no_grad():
-            return self.net_(x, torch.as_tensor(self.config_matrix_, device=self._device))
+    def _member_scores(self, metafeatures: pd.DataFrame) -> np.ndarray:
+        """(members, datasets, configs) predictions, in numpy."""
+        net = self._numpy_net()
+        return net.scores(net.dataset_embedding(self.scaler_.transform(metafeatures)))
 
     def _predict(self, metafeatures: pd.DataFrame) -> Prediction:
         frame = as_frame(metafeatures, type(self).__name__)
-        s = self._member_scores(frame).cpu().numpy().astype(np.float64)
+        s = self._member_scores(frame)
         mean = self._frame(s.mean(axis=0), frame.index)
         std = self._frame(s.std(axis=0), frame.index) if s.shape[0] > 1 else None
         return Prediction(mean=mean, std=std)
@@ -357,7 +330,7 @@ class Surrogate(MetaModel):
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         scaler_meta, arrays = self.scaler_.state()
         arrays["config_matrix"] = self.config_matrix_
-        arrays.update(state_to_arrays(self.net_, "net."))
+        arrays.update({f"net.{k}": v for k, v in self.weights_.items()})
         meta = {
             "architecture": self._arch(),
             "training": self._train_params(),
@@ -372,17 +345,22 @@ class Surrogate(MetaModel):
         for key, value in {**meta["architecture"], **meta["training"]}.items():
             setattr(self, key, value)
         self.device = "cpu"
-        self._device = resolve_device("cpu", type(self).__name__)
+        self._device = "cpu"
         self.scaler_ = MetaFeatureScaler.from_state(meta["scaler"], arrays)
         self.config_matrix_ = np.asarray(arrays["config_matrix"], dtype=np.float32)
         self.config_columns_ = list(meta["config_columns"])
         self.learners_ = list(meta["learners"])
-        self.net_ = self._build()
-        arrays_to_state(self.net_, arrays, "net.")
-        self.net_.eval()
+        weights = state_with_prefix(arrays, "net.")
+        check_state(weights, score_net_shapes(*self._sizes()))
+        self.weights_ = weights
+        self._net = None
+        self._forward = None
 
     def to(self, device: Any) -> Surrogate:
-        """Move the fitted model to ``device`` (e.g. ``"cuda"``); returns ``self``."""
+        """Train and adapt on ``device`` (e.g. ``"cuda"``) from now on; returns ``self``.
+
+        Predictions are computed in numpy, on the CPU, wherever the network is.
+        """
         self._check_fitted()
         self._device = resolve_device(device, type(self).__name__)
         self.device = device

@@ -8,29 +8,41 @@
   one-hot, then every learner's hyperparameter encoding, zeros for the other learners).
 - Seeding, determinism and device helpers, and flattening of state dicts into named numpy
   arrays for :meth:`MetaModel.save` (never pickles).
+- :class:`EncoderWeights`: the embedding encoder of the prototype and similarity models,
+  kept as numpy weights (inference) with the torch module built on demand (training).
 
-Only :func:`resolve_device` and the state-dict helpers import torch, and only when called.
+Only :func:`resolve_device`, :func:`seeded` and the state-dict helpers import torch, and
+only when called.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from autometa._exceptions import DataError, ModelError, ParameterError
+from autometa._exceptions import DataError, ParameterError
 from autometa.models._base import as_frame
+from autometa.models._numpy_nets import (
+    EncoderForward,
+    architecture_mismatch,
+    check_state,
+    encoder_shapes,
+)
 
 __all__ = [
+    "EncoderWeights",
     "MetaFeatureScaler",
     "encode_configurations",
     "resolve_device",
     "seeded",
     "state_to_arrays",
     "arrays_to_state",
+    "state_with_prefix",
+    "module_from_weights",
     "as_frame",
 ]
 
@@ -249,7 +261,75 @@ def arrays_to_state(module: Any, arrays: Mapping[str, np.ndarray], prefix: str) 
         state = {key: torch.as_tensor(np.asarray(arrays[f"{prefix}{key}"])) for key in wanted}
         module.load_state_dict(state)
     except (KeyError, RuntimeError) as exc:
-        raise ModelError(
-            f"The saved weights do not match the model's architecture ({exc}). The files "
-            "are damaged or were written by another version: retrain the model."
-        ) from None
+        raise architecture_mismatch(exc) from None
+
+
+def module_from_weights(build: Callable[[], Any], weights: Mapping[str, np.ndarray]) -> Any:
+    """The torch module ``build()`` with the state dict ``weights`` loaded, in eval mode."""
+    module = build()
+    arrays_to_state(module, weights, "")
+    return module.eval()
+
+
+def state_with_prefix(arrays: Mapping[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    """The arrays named ``prefix + name``, as ``name`` -> array (a module's state dict)."""
+    return {k[len(prefix) :]: np.asarray(v) for k, v in arrays.items() if k.startswith(prefix)}
+
+
+class EncoderWeights:
+    """The embedding encoder of :class:`~autometa.models.PrototypeModel` and
+    :class:`~autometa.models.SimilarityModel`: numpy weights, torch on demand.
+
+    The trained encoder's weights are kept as numpy arrays (``encoder_weights_``, what is
+    saved), from which :meth:`_embed` computes embeddings in numpy; ``encoder_``, the torch
+    module, is built from them when training needs it.
+    """
+
+    hidden: int
+    dim: int
+    dropout: float
+    scaler_: MetaFeatureScaler
+    _device: Any
+    encoder_weights_: dict[str, np.ndarray]
+    _encoder: Any = None
+    _encoder_forward: EncoderForward | None = None
+
+    def _new_encoder(self) -> Any:
+        """A freshly initialized torch encoder on the model's device."""
+        from autometa.models._torch_nets import encoder
+
+        module = encoder(
+            self.scaler_.n_outputs, int(self.hidden), int(self.dim), float(self.dropout)
+        )
+        return module.to(self._device)
+
+    def _trained_encoder(self, module: Any) -> None:
+        """Keep the weights of the trained ``module`` as numpy arrays."""
+        self._encoder = module.eval()
+        self.encoder_weights_ = state_to_arrays(module, "")
+        self._encoder_forward = None
+
+    @property
+    def encoder_(self) -> Any:
+        """The encoder as a torch module (built from ``encoder_weights_`` on first use;
+        embeddings do not use it)."""
+        if self._encoder is None:
+            self._encoder = module_from_weights(self._new_encoder, self.encoder_weights_)
+        return self._encoder
+
+    def _embed(self, x: np.ndarray) -> np.ndarray:
+        """Embeddings (float64) of scaled meta-features, in numpy."""
+        if self._encoder_forward is None:
+            self._encoder_forward = EncoderForward(self.encoder_weights_)
+        return self._encoder_forward(x)
+
+    def _encoder_arrays(self, prefix: str = "encoder.") -> dict[str, np.ndarray]:
+        return {f"{prefix}{k}": v for k, v in self.encoder_weights_.items()}
+
+    def _load_encoder(self, arrays: Mapping[str, np.ndarray], prefix: str = "encoder.") -> None:
+        weights = state_with_prefix(arrays, prefix)
+        shapes = encoder_shapes(self.scaler_.n_outputs, int(self.hidden), int(self.dim))
+        check_state(weights, shapes)
+        self.encoder_weights_ = weights
+        self._encoder = None
+        self._encoder_forward = None

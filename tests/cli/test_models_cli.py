@@ -8,6 +8,7 @@ import pytest
 
 from autometa.cli import main
 from autometa.models import MetaModel, load_default_model
+from autometa.models._base import sha256_file
 
 torch = pytest.importorskip("torch")
 torch.set_num_threads(1)
@@ -47,6 +48,10 @@ def test_train_writes_models_and_index(kb_path, tmp_path, capsys):
     assert entry["ranker"] == "surrogate" and entry["explainer"] == "prototypes"
     model = MetaModel.load(out / entry["models"]["surrogate"])
     assert model.random_state == 3 and model.task_ == "classification"
+    # saved as numpy arrays (read without torch), with the index's checksums
+    for name, rel in entry["models"].items():
+        assert sorted(p.name for p in (out / rel).iterdir()) == ["arrays.npz", "model.json"]
+        assert entry["sha256"][name] == sha256_file(out / rel / "model.json")
     explainer = load_default_model("classification", "explainer", path=out)
     assert explainer.name == "prototypes"
     printed = capsys.readouterr().out

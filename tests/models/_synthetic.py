@@ -57,3 +57,26 @@ def make_task_data(
         raw=pd.DataFrame(raw, index=mf.index, columns=cols),
         families=pd.Series([f"fam{i // 2}" for i in range(n_datasets)], index=mf.index),
     )
+
+
+def make_legacy(path, schema: int = 2) -> None:
+    """Rewrite a saved model directory as autometa wrote it before ``arrays.npz``: the
+    arrays as ``arrays.pt`` (``torch.save`` of a dict of tensors) and a schema 2 header
+    recording its checksum, or schema 1 (no checksum)."""
+    import json
+
+    import torch
+
+    from autometa._atomic import sha256_file
+
+    with np.load(path / "arrays.npz", allow_pickle=False) as archive:
+        tensors = {k: torch.as_tensor(archive[k]) for k in archive.files}
+    (path / "arrays.npz").unlink()
+    torch.save(tensors, path / "arrays.pt")
+    header = json.loads((path / "model.json").read_text())
+    header["schema_version"] = schema
+    del header["files"]
+    if schema >= 2:
+        file = path / "arrays.pt"
+        header["files"] = {"arrays.pt": {"sha256": sha256_file(file), "bytes": file.stat().st_size}}
+    (path / "model.json").write_text(json.dumps(header))

@@ -18,7 +18,7 @@ from autometa import ModelError, ModelWarning
 from autometa.models import MetaModel, load_default_model
 from autometa.models._baselines import SingleBest
 
-from ._synthetic import make_task_data
+from ._synthetic import make_legacy, make_task_data
 
 torch = pytest.importorskip("torch")
 
@@ -38,32 +38,76 @@ def _header(path):
     return json.loads((path / "model.json").read_text())
 
 
-def test_the_header_records_the_checksum_of_the_weights(saved):
+def _record_checksum(path, name="arrays.npz"):
+    """Make the header agree with the arrays file again (a consistent but altered pair)."""
+    from autometa.models._base import sha256_file
+
+    header = _header(path)
+    header["files"][name]["sha256"] = sha256_file(path / name)
+    (path / "model.json").write_text(json.dumps(header))
+
+
+_MF = pd.Series(np.zeros(8), index=[f"general.f{j}" for j in range(8)])
+
+
+def test_the_header_records_the_checksum_of_the_arrays(saved):
     from autometa.models._base import sha256_file
 
     header = _header(saved)
-    assert header["schema_version"] == 2
-    assert header["files"]["arrays.pt"]["sha256"] == sha256_file(saved / "arrays.pt")
+    assert header["schema_version"] == 3
+    assert header["files"]["arrays.npz"]["sha256"] == sha256_file(saved / "arrays.npz")
+    assert not (saved / "arrays.pt").exists()
 
 
-def test_a_flipped_byte_in_the_weights_is_an_error(saved):
-    data = bytearray((saved / "arrays.pt").read_bytes())
+def test_the_arrays_are_plain_numpy_and_saving_is_reproducible(model, saved, tmp_path):
+    with np.load(saved / "arrays.npz", allow_pickle=False) as archive:
+        assert archive.files and all(archive[k].dtype != object for k in archive.files)
+    model.save(tmp_path / "again")
+    assert (tmp_path / "again" / "arrays.npz").read_bytes() == (saved / "arrays.npz").read_bytes()
+
+
+def test_the_arrays_keep_their_memory_order(model, tmp_path, monkeypatch):
+    # (sums over an axis of a Fortran-ordered array round differently from a C-ordered one)
+    meta, arrays = model._state()
+    arrays["fortran"] = np.asfortranarray(np.arange(12.0).reshape(3, 4))
+    monkeypatch.setattr(model, "_state", lambda: (meta, arrays))
+    model.save(tmp_path / "m")
+    with np.load(tmp_path / "m" / "arrays.npz", allow_pickle=False) as archive:
+        loaded = archive["fortran"]
+    assert loaded.flags["F_CONTIGUOUS"] and not loaded.flags["C_CONTIGUOUS"]
+    np.testing.assert_array_equal(loaded, arrays["fortran"])
+
+
+def test_saving_an_object_array_is_refused(model, tmp_path, monkeypatch):
+    meta, arrays = model._state()
+    arrays["bad"] = np.array([{"x": 1}], dtype=object)
+    monkeypatch.setattr(model, "_state", lambda: (meta, arrays))
+    with pytest.raises(ModelError, match="'bad': it holds Python objects"):
+        model.save(tmp_path / "m")
+    assert not (tmp_path / "m").exists()
+
+
+def test_a_flipped_byte_in_the_arrays_is_an_error(saved):
+    data = bytearray((saved / "arrays.npz").read_bytes())
     data[len(data) // 2] ^= 0xFF
-    (saved / "arrays.pt").write_bytes(bytes(data))
-    with pytest.raises(ModelError, match=r"arrays.pt' is corrupted, truncated or was changed"):
+    (saved / "arrays.npz").write_bytes(bytes(data))
+    with pytest.raises(ModelError, match=r"arrays.npz' is corrupted, truncated or was changed"):
         MetaModel.load(saved)
 
 
-def test_truncated_weights_are_an_error(saved):
-    data = (saved / "arrays.pt").read_bytes()
-    (saved / "arrays.pt").write_bytes(data[: len(data) // 3])
+def test_truncated_arrays_are_an_error(saved):
+    data = (saved / "arrays.npz").read_bytes()
+    (saved / "arrays.npz").write_bytes(data[: len(data) // 3])
     with pytest.raises(ModelError, match="corrupted, truncated or was changed.*retrain"):
         MetaModel.load(saved)
+    _record_checksum(saved)  # the same file with a matching checksum: numpy cannot read it
+    with pytest.raises(ModelError, match=r"Cannot read .*arrays.npz.*truncated or corrupted"):
+        MetaModel.load(saved)
 
 
-def test_missing_weights_are_an_error(saved):
-    (saved / "arrays.pt").unlink()
-    with pytest.raises(ModelError, match="incomplete: 'arrays.pt' is missing. Restore it"):
+def test_missing_arrays_are_an_error(saved):
+    (saved / "arrays.npz").unlink()
+    with pytest.raises(ModelError, match="incomplete: 'arrays.npz' is missing. Restore it"):
         MetaModel.load(saved)
 
 
@@ -86,7 +130,7 @@ def test_a_header_without_the_checksum_is_an_error(saved):
     header = _header(saved)
     del header["files"]
     (saved / "model.json").write_text(json.dumps(header))
-    with pytest.raises(ModelError, match="does not record the checksum of 'arrays.pt'"):
+    with pytest.raises(ModelError, match="does not record the checksum of 'arrays.npz'"):
         MetaModel.load(saved)
 
 
@@ -95,28 +139,31 @@ class _Planted:
         return (print, ("this would run on load",))
 
 
-def _make_legacy(path):
-    """Rewrite a saved model as schema 1 (no checksums), as the first release wrote."""
-    header = _header(path)
-    header["schema_version"] = 1
-    del header["files"]
-    (path / "model.json").write_text(json.dumps(header))
+def test_a_pickled_object_array_in_the_npz_is_refused(saved):
+    np.savez(saved / "arrays.npz", x=np.array([_Planted()], dtype=object))
+    with pytest.raises(ModelError, match="corrupted, truncated or was changed"):
+        MetaModel.load(saved)  # the checksum refuses it first
+    _record_checksum(saved)
+    with pytest.raises(ModelError, match="Refusing to load .*pickled Python objects") as info:
+        MetaModel.load(saved)  # numpy's allow_pickle=False refuses it, in our words
+    assert "allow_pickle" not in str(info.value)
 
 
-def test_a_planted_pickle_is_refused_without_advising_weights_only(saved):
+def test_a_planted_pickle_in_a_legacy_file_is_refused_without_advising_weights_only(saved):
+    make_legacy(saved, schema=2)
     torch.save({"x": _Planted()}, saved / "arrays.pt")
     with pytest.raises(ModelError) as checked:
         MetaModel.load(saved)  # schema 2: the checksum refuses it first
     assert "corrupted, truncated or was changed" in str(checked.value)
-    _make_legacy(saved)
+    _record_checksum(saved, "arrays.pt")
     with pytest.raises(ModelError, match="Refusing to load .*pickled Python objects") as legacy:
-        MetaModel.load(saved)  # schema 1: torch's weights_only refuses it, in our words
+        MetaModel.load(saved)  # torch's weights_only refuses it, in our words
     for message in (str(checked.value), str(legacy.value)):
         assert "weights_only" not in message
 
 
 def test_a_pickled_file_that_is_not_torch_is_refused(saved):
-    _make_legacy(saved)
+    make_legacy(saved, schema=1)
     (saved / "arrays.pt").write_bytes(pickle.dumps({"x": 1}))
     with pytest.raises(ModelError, match="arrays.pt") as info:
         MetaModel.load(saved)
@@ -124,18 +171,21 @@ def test_a_pickled_file_that_is_not_torch_is_refused(saved):
 
 
 def test_legacy_truncated_weights_are_an_error(saved):
-    _make_legacy(saved)
+    make_legacy(saved, schema=1)
     data = (saved / "arrays.pt").read_bytes()
     (saved / "arrays.pt").write_bytes(data[:100])
     with pytest.raises(ModelError, match="truncated or corrupted"):
         MetaModel.load(saved)
 
 
-def test_legacy_models_still_load(saved, model):
-    _make_legacy(saved)
+@pytest.mark.parametrize("schema", [1, 2])
+def test_legacy_models_still_load_and_save_as_npz(saved, model, schema, tmp_path):
+    make_legacy(saved, schema=schema)
     loaded = MetaModel.load(saved)
-    mf = pd.Series(np.zeros(8), index=[f"general.f{j}" for j in range(8)])
-    assert loaded.rank(mf) == model.rank(mf)
+    assert loaded.rank(_MF) == model.rank(_MF)
+    loaded.save(tmp_path / "upgraded")
+    assert _header(tmp_path / "upgraded")["schema_version"] == 3
+    assert MetaModel.load(tmp_path / "upgraded").rank(_MF) == model.rank(_MF)
 
 
 def test_saving_over_a_foreign_directory_is_refused(model, tmp_path):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -67,7 +69,7 @@ def test_support_never_uses_unobserved_cells():
 
 def test_predict_stays_in_the_normalized_range_far_from_the_knowledge_base(data, fitted):
     far = data.metafeatures.iloc[:3] * 1e6
-    raw = fitted._member_scores(far).numpy()
+    raw = fitted._member_scores(far)
     assert raw.max() > 1.0 or raw.min() < 0.0  # the network extrapolates out of range ...
     pred = fitted.predict(far)
     assert (
@@ -79,7 +81,7 @@ def test_predict_stays_in_the_normalized_range_far_from_the_knowledge_base(data,
 def test_rank_keeps_the_order_of_the_unclipped_scores(data, fitted):
     model = MAMLSurrogate(**TINY, acquisition="prior", random_state=0).fit(data)
     far = data.metafeatures.iloc[0] * 1e6
-    mean = model._member_scores(far.to_frame().T)[:, 0, :].mean(0).numpy()
+    mean = model._member_scores(far.to_frame().T)[:, 0, :].mean(0)
     expected = [data.config_ids[i] for i in np.argsort(-mean, kind="stable")]
     assert model.rank(far) == expected
 
@@ -95,6 +97,13 @@ def test_support_is_saved_and_models_saved_before_it_still_load(data, fitted, tm
     assert loaded.support == "search" and loaded.support_temperature == fitted.support_temperature
     mf = data.metafeatures.iloc[0]
     assert loaded.rank(mf) == fitted.rank(mf)
+    # a model saved before 'support' existed (as the shipped ones were trained)
+    header = json.loads((tmp_path / "m" / "model.json").read_text())
+    del header["state"]["training"]["support"], header["state"]["training"]["support_temperature"]
+    (tmp_path / "m" / "model.json").write_text(json.dumps(header))
+    old = MetaModel.load(tmp_path / "m")
+    assert isinstance(old, MAMLSurrogate) and old.support == "random"
+    assert old.support_temperature == 0.05
     shipped = MetaModel.load(default_models_dir() / "classification" / "maml")
     assert isinstance(shipped, MAMLSurrogate) and shipped.support == "random"
     assert len(shipped.rank(pd.Series(dtype=float))) == len(shipped.config_ids_)

@@ -119,16 +119,25 @@ def test_save_load_gives_identical_predictions(split, fitted, tmp_path):
     assert loaded.rank(mf.iloc[0]) == fitted.rank(mf.iloc[0])
 
 
-def test_damaged_weights_give_model_error(fitted, tmp_path):
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda a: a.pop("net.config_bias"),
+        lambda a: a.update({"net.dataset_net.0.weight": a["net.dataset_net.0.weight"][:, :-1]}),
+    ],
+    ids=["missing", "reshaped"],
+)
+def test_damaged_weights_give_model_error(fitted, tmp_path, damage):
     fitted.save(tmp_path / "m")
-    arrays = torch.load(tmp_path / "m" / "arrays.pt", weights_only=True)
-    del arrays["net.config_bias"]
-    torch.save(arrays, tmp_path / "m" / "arrays.pt")
+    with np.load(tmp_path / "m" / "arrays.npz") as archive:
+        arrays = {k: archive[k] for k in archive.files}
+    damage(arrays)
+    np.savez(tmp_path / "m" / "arrays.npz", **arrays)
     # a consistent but wrong pair of files: the checksum matches, the architecture does not
     from autometa.models._base import sha256_file
 
     header = json.loads((tmp_path / "m" / "model.json").read_text())
-    header["files"]["arrays.pt"]["sha256"] = sha256_file(tmp_path / "m" / "arrays.pt")
+    header["files"]["arrays.npz"]["sha256"] = sha256_file(tmp_path / "m" / "arrays.npz")
     (tmp_path / "m" / "model.json").write_text(json.dumps(header))
     with pytest.raises(ModelError, match="do not match the model's architecture"):
         MetaModel.load(tmp_path / "m")
