@@ -60,7 +60,6 @@ def _family(
     family: str,
     data: dict[str, TaskData],
     held: list[str],
-    query_mf: pd.DataFrame,
     v2: TaskData,
     method_names: list[str],
     sign: float,
@@ -78,7 +77,7 @@ def _family(
                     rng = np.random.default_rng(zlib.crc32(ds.encode()))
                     chosen = list(rng.permutation(d.config_ids)[: max(KS)])
                 else:
-                    chosen = _propose(model, query_mf.loc[ds], raw, max(KS))
+                    chosen = _propose(model, v2.metafeatures.loc[ds], raw, max(KS))
                 score = v2.scores.loc[ds, chosen].fillna(0.0).to_numpy()
                 value = sign * raw[chosen].to_numpy()
                 for k in KS:
@@ -116,7 +115,6 @@ def run(args: argparse.Namespace) -> pd.DataFrame:
                 f,
                 {"v1": d1, "v2": d2},
                 [x for x in common if d2.families.loc[x] == f],
-                d2.metafeatures,
                 d2,
                 args.methods,
                 sign,
