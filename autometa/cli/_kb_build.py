@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import logging
 import shlex
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from autometa._exceptions import ParameterError
+from autometa._logging import log_to_file
 
 
 class DefaultsHelpFormatter(argparse.HelpFormatter):
@@ -181,26 +180,6 @@ class _Bar:
             self.bar.close()
 
 
-@contextlib.contextmanager
-def _log_file(path: Path) -> Iterator[None]:
-    """The build's INFO log in ``path``, for as long as the build runs; the file is opened at
-    the first record (the build creates its work directory first, after its checks)."""
-    handler = logging.FileHandler(path, delay=True)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.setLevel(logging.INFO)
-    pkg_logger = logging.getLogger("autometa")
-    old_level = pkg_logger.level
-    pkg_logger.addHandler(handler)
-    if pkg_logger.getEffectiveLevel() > logging.INFO:
-        pkg_logger.setLevel(logging.INFO)
-    try:
-        yield
-    finally:
-        pkg_logger.removeHandler(handler)
-        pkg_logger.setLevel(old_level)
-        handler.close()
-
-
 def _build(args: argparse.Namespace) -> int:
     from autometa.kb import BuildSettings, build_knowledge_base
 
@@ -233,7 +212,8 @@ def _build(args: argparse.Namespace) -> int:
     log = args.log or args.out.with_name(args.out.name + ".build") / "build.log"
     if args.log:
         args.log.parent.mkdir(parents=True, exist_ok=True)
-    with _log_file(log), _Bar(not args.no_progress) as bar:
+    # the log file opens at the first record: the build creates its work directory first
+    with log_to_file(log, delay=True), _Bar(not args.no_progress) as bar:
         build_knowledge_base(
             specs,
             args.out,

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from autometa._exceptions import DataError, KnowledgeBaseError, ParameterError
+from autometa._logging import log_to_file
 from autometa.kb._datasets import DatasetSpec, discover_datasets, load_dataset
 from autometa.kb._evaluation import (
     _METRIC_NAMES,
@@ -322,20 +323,8 @@ def _deprecated_log_file(path: Path) -> Iterator[None]:
         FutureWarning,
         stacklevel=4,
     )
-    handler = logging.FileHandler(path)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.setLevel(logging.INFO)
-    pkg_logger = logging.getLogger("autometa")
-    old_level = pkg_logger.level
-    pkg_logger.addHandler(handler)
-    if pkg_logger.getEffectiveLevel() > logging.INFO:
-        pkg_logger.setLevel(logging.INFO)
-    try:
+    with log_to_file(path):
         yield
-    finally:
-        pkg_logger.removeHandler(handler)
-        pkg_logger.setLevel(old_level)
-        handler.close()
 
 
 def _check_out(out: Path) -> None:
