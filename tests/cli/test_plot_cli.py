@@ -41,6 +41,7 @@ def test_recommend_plot_writes_the_picture_and_keeps_json_clean(files, capsys, t
     root, kb_dir = files
     png = tmp_path / "rec.png"
     args = ["recommend", str(root / "bc.csv"), "--target", "target", "--kb", str(kb_dir)]
+    open_before = set(plt.get_fignums())  # other tests' figures, whatever the test order
     code = main([*args, "--top-k", "4", "--format", "json", "--plot", str(png)])
     captured = capsys.readouterr()
     assert code == 0, captured.err
@@ -48,7 +49,7 @@ def test_recommend_plot_writes_the_picture_and_keeps_json_clean(files, capsys, t
     assert f"wrote {png}" in captured.err
     height, width = _is_png(png)
     assert width > height > 100
-    assert not plt.get_fignums()  # the figure was closed
+    assert set(plt.get_fignums()) == open_before  # the command closed its figure
 
 
 @pytest.mark.parametrize(
