@@ -32,13 +32,19 @@ Usage::
     python benchmarks/optuna_live.py --quick              # 2 datasets per task, 1 seed, 12 trials
     python benchmarks/optuna_live.py --n-datasets 16 --seeds 3 --trials 50 \\
         --out benchmarks/results/optuna_live/optuna_live
+    # two processes on one parts directory, then the tables (a rerun resumes):
+    python benchmarks/optuna_live.py --shard 0/2 & python benchmarks/optuna_live.py --shard 1/2
+    python benchmarks/optuna_live.py --report
 
-Writes ``<out>.md`` (the tables) and ``<out>.csv`` (one row per trial).
+Each finished study is saved in ``--parts`` (default ``<out>_parts``), so a rerun skips it.
+Writes ``<out>.md`` (the tables) and ``<out>.csv`` (one row per trial) once every study
+is finished.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import time
@@ -75,26 +81,57 @@ def choose_datasets(
     return pd.concat([ok[ok["task"] == t].head(n) for t in tasks], ignore_index=True)
 
 
-def held_out_model(kb: Any, family: str, task: str, cache: dict) -> tuple[Any, Any]:
-    """The knowledge base without ``family`` and the ``maml`` model fitted on it."""
-    from autometa.models import TaskData, model_class
+def held_out_model(kb: Any, family: str, task: str, cache: dict, store: Path) -> tuple[Any, Any]:
+    """The knowledge base without ``family`` and the ``maml`` model fitted on it (saved
+    under ``store`` so that a resumed run does not fit it again)."""
+    from autometa.models import MetaModel, TaskData, model_class
 
     key = (task, family)
     if key not in cache:
         datasets = kb.datasets
         keep = datasets.loc[datasets["family"].astype(str) != str(family), "dataset_id"]
         sub = kb.subset(list(keep))
-        t0 = time.perf_counter()
-        model = model_class("maml")(random_state=0).fit(TaskData.from_kb(sub, task))
-        logger.info(
-            "  maml fitted without family %s (%d of %d datasets) in %.0f s",
-            family,
-            len(keep),
-            len(datasets),
-            time.perf_counter() - t0,
-        )
+        path = store / "models" / f"{task}__{_safe(family)}"
+        if (path / "model.json").is_file():
+            model = MetaModel.load(path)
+        else:
+            t0 = time.perf_counter()
+            model = model_class("maml")(random_state=0).fit(TaskData.from_kb(sub, task))
+            model.save(path)
+            logger.info(
+                "  maml fitted without family %s (%d of %d datasets) in %.0f s",
+                family,
+                len(keep),
+                len(datasets),
+                time.perf_counter() - t0,
+            )
         cache[key] = (sub, model)
     return cache[key]
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "_"
+
+
+def _part(parts: Path, task: str, name: str, seed: int, method: str, trials: int) -> Path:
+    return parts / f"{task}__{_safe(name)}__{seed}__{method}__{trials}.json"
+
+
+def _write_part(path: Path, row: dict, trial_rows: list[dict]) -> None:
+    """One finished study, written whole (temporary file, then renamed)."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, np.generic):
+            value = value.item()
+        return None if isinstance(value, float) and not np.isfinite(value) else value
+
+    payload = {
+        "row": {k: plain(v) for k, v in row.items()},
+        "trials": [{k: plain(v) for k, v in t.items()} for t in trial_rows],
+    }
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(payload))
+    tmp.replace(path)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -267,7 +304,26 @@ def main(argv: list[str] | None = None) -> int:
         "--quick", action="store_true", help="2 datasets per task, 1 seed, 12 trials"
     )
     parser.add_argument("--out", default="benchmarks/results/optuna_live/optuna_live")
+    parser.add_argument(
+        "--parts",
+        default=None,
+        help="directory of the finished studies, one JSON file each, and of the held-out "
+        "models (default: <out>_parts); a rerun skips what is there, so an interrupted run "
+        "resumes",
+    )
+    parser.add_argument(
+        "--shard",
+        default="0/1",
+        help="K/N: run only every N-th dataset, from the K-th (run N processes with "
+        "K = 0..N-1 on one --parts directory, then once more with --report)",
+    )
+    parser.add_argument(
+        "--report", action="store_true", help="write the tables from --parts only, run nothing"
+    )
     args = parser.parse_args(argv)
+    shard, n_shards = (int(v) for v in args.shard.split("/"))
+    if not 0 <= shard < n_shards:
+        parser.error(f"--shard must be K/N with 0 <= K < N, got {args.shard!r}")
     if args.quick:
         args.n_datasets, args.seeds, args.trials = 2, 1, 12
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
@@ -290,17 +346,27 @@ def main(argv: list[str] | None = None) -> int:
     test_ks = [k for k in TEST_KS if k <= args.trials]
     if args.trials not in test_ks:
         test_ks.append(args.trials)
-    rows, trial_rows, cache = [], [], {}
+    parts = Path(args.parts) if args.parts else Path(args.out + "_parts")
+    parts.mkdir(parents=True, exist_ok=True)
+    cache: dict = {}
     start = time.perf_counter()
-    for _, ds in chosen.iterrows():
+    for position, (_, ds) in enumerate(chosen.iterrows()):
+        if args.report or position % n_shards != shard:
+            continue
         task, name, family = ds["task"], ds["name"], str(ds["family"])
+        todo = [
+            (seed, method)
+            for seed in range(args.seeds)
+            for method in args.methods
+            if not _part(parts, task, name, seed, method, args.trials).is_file()
+        ]
+        if not todo:
+            continue
         logger.info("%s (%s, %d rows, family %s)", name, task, ds["n_rows"], family)
-        if family in kb_families:
-            sub_kb, model = held_out_model(kb, family, task, cache)
-        else:
-            sub_kb, model = held_out_model(kb, "\0none", task, cache)
+        held_out = family if family in kb_families else "\0none"
+        sub_kb, model = held_out_model(kb, held_out, task, cache, parts)
         X, y = split_target(read_table(PMLB / f"{name}.tsv.gz"), "target")
-        for seed in range(args.seeds):
+        for seed, method in todo:
             strat = y if task == "classification" and y.value_counts().min() >= 2 else None
             Xtr, Xte, ytr, yte = train_test_split(
                 X, y, test_size=0.25, random_state=seed, stratify=strat
@@ -309,62 +375,75 @@ def main(argv: list[str] | None = None) -> int:
                 cv: Any = StratifiedKFold(3, shuffle=True, random_state=seed)
             else:
                 cv = KFold(3, shuffle=True, random_state=seed)
-            for method in args.methods:
-                study, wall = run_study(method, task, Xtr, ytr, cv, seed, args, sub_kb, model)
-                trials = [t for t in study.trials if t.state != optuna.trial.TrialState.WAITING]
-                curve, best_numbers = best_so_far(trials)
-                row = {
+            study, wall = run_study(method, task, Xtr, ytr, cv, seed, args, sub_kb, model)
+            trials = [t for t in study.trials if t.state != optuna.trial.TrialState.WAITING]
+            curve, best_numbers = best_so_far(trials)
+            duplicates, ours = count_duplicates(trials)
+            row = {
+                "task": task,
+                "dataset": name,
+                "family": family,
+                "seed": seed,
+                "method": method,
+                "wall": wall,
+                "duplicates": duplicates,
+                "duplicates_ours": ours,
+                "failed": sum(t.state != optuna.trial.TrialState.COMPLETE for t in trials),
+                "meta_share": study.user_attrs.get("autometa:meta_share", np.nan),
+            }
+            for k in ks:
+                row[f"CV@{k}"] = curve[min(k, len(curve)) - 1]
+            tested: dict[int, float] = {}
+            for k in test_ks:
+                number = best_numbers[min(k, len(best_numbers)) - 1]
+                if number is None:
+                    row[f"test@{k}"] = np.nan
+                    continue
+                if number not in tested:
+                    params = study.trials[number].params
+                    tested[number] = test_score(params, task, Xtr, ytr, Xte, yte)
+                row[f"test@{k}"] = tested[number]
+            trial_rows = [
+                {
                     "task": task,
                     "dataset": name,
-                    "family": family,
                     "seed": seed,
                     "method": method,
-                    "wall": wall,
-                    "duplicates": count_duplicates(trials)[0],
-                    "duplicates_ours": count_duplicates(trials)[1],
-                    "failed": sum(t.state != optuna.trial.TrialState.COMPLETE for t in trials),
-                    "meta_share": study.user_attrs.get("autometa:meta_share", np.nan),
+                    "number": t.number,
+                    "state": t.state.name,
+                    "value": t.value,
+                    "learner": t.user_attrs.get("learner"),
+                    "source": t.user_attrs.get("autometa:source"),
+                    "params": repr(t.params),
                 }
-                for k in ks:
-                    row[f"CV@{k}"] = curve[min(k, len(curve)) - 1]
-                tested: dict[int, float] = {}
-                for k in test_ks:
-                    number = best_numbers[min(k, len(best_numbers)) - 1]
-                    if number is None:
-                        row[f"test@{k}"] = np.nan
-                        continue
-                    if number not in tested:
-                        params = study.trials[number].params
-                        tested[number] = test_score(params, task, Xtr, ytr, Xte, yte)
-                    row[f"test@{k}"] = tested[number]
-                rows.append(row)
-                for t in trials:
-                    trial_rows.append(
-                        {
-                            "task": task,
-                            "dataset": name,
-                            "seed": seed,
-                            "method": method,
-                            "number": t.number,
-                            "state": t.state.name,
-                            "value": t.value,
-                            "learner": t.user_attrs.get("learner"),
-                            "source": t.user_attrs.get("autometa:source"),
-                            "params": repr(t.params),
-                        }
-                    )
-                logger.info(
-                    "  seed %d %-12s CV@%d %.4f test@%d %.4f dup %d  %.0f s",
-                    seed,
-                    method,
-                    ks[-1],
-                    row[f"CV@{ks[-1]}"],
-                    test_ks[-1],
-                    row[f"test@{test_ks[-1]}"],
-                    row["duplicates"],
-                    wall,
-                )
-    runs = pd.DataFrame(rows)
+                for t in trials
+            ]
+            _write_part(_part(parts, task, name, seed, method, args.trials), row, trial_rows)
+            logger.info(
+                "  seed %d %-12s CV@%d %.4f test@%d %.4f dup %d  %.0f s",
+                seed,
+                method,
+                ks[-1],
+                row[f"CV@{ks[-1]}"],
+                test_ks[-1],
+                row[f"test@{test_ks[-1]}"],
+                row["duplicates"],
+                wall,
+            )
+    rows, trial_rows = [], []
+    for _, ds in chosen.iterrows():
+        for seed in range(args.seeds):
+            for method in args.methods:
+                path = _part(parts, ds["task"], ds["name"], seed, method, args.trials)
+                if path.is_file():
+                    part = json.loads(path.read_text())
+                    rows.append(part["row"])
+                    trial_rows += part["trials"]
+    expected = len(chosen) * args.seeds * len(args.methods)
+    if len(rows) < expected:
+        logger.info("%d of %d studies are finished: no tables yet", len(rows), expected)
+        return 0
+    runs = pd.DataFrame(rows).astype({"meta_share": float})
     header = [
         "# Live Optuna benchmark",
         "",
