@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from autometa.bench._compare import run_compare, settings_for
 from autometa.bench._hybrid import PortfolioHybrid, hybrid_method
+from autometa.bench._live import LiveDataset, live_methods, run_live
 from autometa.bench._lodo import (
     DEFAULT_KS,
     DEFAULT_METHODS,
@@ -36,16 +37,19 @@ __all__ = [
     "DEFAULT_KS",
     "DEFAULT_METHODS",
     "FriedmanResult",
+    "LiveDataset",
     "LodoResult",
     "Method",
     "PortfolioHybrid",
     "average_ranks",
     "friedman",
     "hybrid_method",
+    "live_methods",
     "make_methods",
     "nemenyi_cd",
     "nemenyi_q",
     "plot_cd",
+    "run_live",
     "run_lodo",
     "wilcoxon_p",
 ]

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import time
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,13 +49,15 @@ def pmlb_dir() -> Path | None:
 
 @dataclass(frozen=True)
 class LiveDataset:
-    """A dataset of the live runs: its name, file, target column and family (None when
-    its family is unknown: the whole knowledge base is then used)."""
+    """A dataset of the live runs: its name, file, target column, family (None when its
+    family is unknown: the whole knowledge base is then used) and task (None: inferred from
+    the target, :func:`autometa._task.infer_task`)."""
 
     name: str
     path: Path
     target: str = "target"
     family: str | None = None
+    task: str | None = None
 
 
 def choose_live_datasets(
@@ -72,7 +75,9 @@ def choose_live_datasets(
     index = index.sample(frac=1.0, random_state=seed).drop_duplicates("family")
     chosen = pd.concat([g.head(n_per_task) for _, g in index.groupby("task", sort=True)])
     return [
-        LiveDataset(str(r["name"]), root / f"{r['name']}.tsv.gz", "target", str(r["family"]))
+        LiveDataset(
+            str(r["name"]), root / f"{r['name']}.tsv.gz", "target", str(r["family"]), r["task"]
+        )
         for _, r in chosen.iterrows()
     ]
 
@@ -200,13 +205,20 @@ def run_live(
     tpe_seconds: float = 60.0,
     flaml: bool | None = None,
     seed: int = 0,
+    methods: Sequence[str] | None = None,
+    max_rows: int | None = None,
 ) -> pd.DataFrame:
     """Fit and score every method on every dataset.
+
+    ``methods`` keeps only the methods of :func:`live_methods` with these names (default:
+    all). ``max_rows`` first draws that many rows of a larger dataset at random (stratified
+    for classification; seeded), before the 75/25 split.
 
     Returns
     -------
     DataFrame
-        One row per (dataset, method): ``dataset``, ``task``, ``family``, ``method``,
+        One row per (dataset, method): ``dataset``, ``task``, ``family``, ``n_train`` (the
+        training rows), ``method``,
         ``score`` (balanced accuracy / R^2 on the held-out 25%; NaN when the method
         failed), ``fit_seconds`` (wall), ``fit_cpu_seconds`` (this process's CPU, all
         threads), ``chosen`` (the learner the method picked, where it picks one),
@@ -220,12 +232,19 @@ def run_live(
 
     if flaml is None:
         flaml = flaml_available()
+    if max_rows is not None and max_rows < 4:
+        raise ValueError(f"max_rows must be at least 4, got {max_rows}")
     rows = []
     models: dict[tuple[str | None, str], tuple[Any, Any]] = {}
     for ds in datasets:
         X, y = split_target(read_table(ds.path), ds.target)
-        task = infer_task(y)
+        task = ds.task or infer_task(y)
         strat = y if task == "classification" and y.value_counts().min() >= 2 else None
+        if max_rows is not None and len(y) > max_rows:
+            X, _, y, _ = train_test_split(
+                X, y, train_size=max_rows, random_state=seed, stratify=strat
+            )
+            strat = y if strat is not None and y.value_counts().min() >= 2 else None
         Xtr, Xte, ytr, yte = train_test_split(
             X, y, test_size=0.25, random_state=seed, stratify=strat
         )
@@ -233,7 +252,7 @@ def run_live(
         if key not in models:
             models[key] = _held_out(kb, ds.family, task, ranker)
         sub_kb, model = models[key]
-        methods = live_methods(
+        chosen = live_methods(
             task,
             sub_kb,
             model,
@@ -242,7 +261,12 @@ def run_live(
             tpe_seconds=tpe_seconds,
             flaml=flaml,
         )
-        for method, est in methods.items():
+        if methods is not None:
+            unknown = sorted(set(methods) - set(chosen))
+            if unknown:
+                raise ValueError(f"unknown live methods {unknown}; known: {sorted(chosen)}")
+            chosen = {name: est for name, est in chosen.items() if name in set(methods)}
+        for method, est in chosen.items():
             t0, c0 = time.perf_counter(), time.process_time()
             error = ""
             try:
@@ -265,6 +289,7 @@ def run_live(
                     "dataset": ds.name,
                     "task": task,
                     "family": ds.family or "",
+                    "n_train": len(ytr),
                     "method": method,
                     "score": score,
                     "fit_seconds": wall,

@@ -144,3 +144,20 @@ def test_missing_live_dataset_names_the_file(tmp_path, small_kb) -> None:
     settings = settings_for(True, methods=("sbs",), lookup_families=0, pymfe_datasets=0)
     with pytest.raises(ParameterError, match="must name existing data files"):
         run_compare(tmp_path, kb=small_kb, settings=settings, datasets=[tmp_path / "nope.csv"])
+
+
+def test_run_live_keeps_the_named_methods_and_caps_the_rows(tmp_path, small_kb) -> None:
+    from autometa.bench import LiveDataset, run_live
+
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(rng.normal(size=(400, 3)), columns=list("abc"))
+    path = tmp_path / "clf.csv"
+    X.assign(target=(X["a"] > 0).astype(int)).to_csv(path, index=False)
+    data = [LiveDataset("clf", path)]
+    methods = ["autometa zero-shot", "sklearn LR"]
+    res = run_live(small_kb, data, ranker="nearest", flaml=False, methods=methods, max_rows=100)
+    assert list(res["method"]) == methods
+    assert res["score"].notna().all()
+    assert (res["n_train"] == 75).all()  # the 100 rows drawn, split 75/25
+    with pytest.raises(ValueError, match=r"unknown live methods \['sklearn SVM'\]"):
+        run_live(small_kb, data, ranker="nearest", flaml=False, methods=["sklearn SVM"])
