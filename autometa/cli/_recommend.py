@@ -149,8 +149,8 @@ def _reasons(rec: Any) -> str:
         + "interval mean +/- 1.96 std (not calibrated), 'unsure' when wider than 0.5; "
         f"'{rec.metric} on similar datasets': the configuration's mean raw {rec.metric} on "
         "the nearest datasets, not a prediction for this one; 'fit time': predicted seconds "
-        "of one single-threaded fit on all the rows (rough: a median error of a factor of 1.5 at "
-        "the knowledge base's sizes, 3 beyond 20,000 rows)"
+        "of one single-threaded fit on all the rows (rough: a median error of a factor of 2 up to "
+        "20,000 rows, 3 beyond)"
     )
     lines.append(rec.order_text())
     words = rec.uncertainty_text()
