@@ -113,6 +113,18 @@ def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "_"
 
 
+def _run_args(argv: list[str] | None) -> list[str]:
+    """The command's arguments without ``--shard K/N`` and ``--report``."""
+    args, out = list(sys.argv[1:] if argv is None else argv), []
+    while args:
+        arg = args.pop(0)
+        if arg == "--shard":
+            args = args[1:]
+        elif not (arg.startswith("--shard=") or arg == "--report"):
+            out.append(arg)
+    return out
+
+
 def _part(parts: Path, task: str, name: str, seed: int, method: str, trials: int) -> Path:
     return parts / f"{task}__{_safe(name)}__{seed}__{method}__{trials}.json"
 
@@ -447,7 +459,8 @@ def main(argv: list[str] | None = None) -> int:
     header = [
         "# Live Optuna benchmark",
         "",
-        f"Command: `python benchmarks/optuna_live.py {' '.join(argv or sys.argv[1:])}`",
+        f"Command: `python benchmarks/optuna_live.py {' '.join(_run_args(argv))}` (in "
+        "parallel processes with `--shard K/N`, tables written by `--report`)",
         "",
         f"Datasets: {', '.join(chosen['name'])}.",
         "",

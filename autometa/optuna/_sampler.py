@@ -34,7 +34,7 @@ from autometa.optuna._space import (
     resolve_learners,
     same_value,
 )
-from autometa.optuna._warm_start import study_distributions
+from autometa.optuna._warm_start import MIN_DISTANCE, study_distributions
 
 if TYPE_CHECKING:
     from optuna.distributions import BaseDistribution
@@ -90,6 +90,7 @@ class _Settings:
     n_candidates: int
     explore_every: int
     min_distance: float
+    startup_distance: float
     ei_tolerance: float
     adapt_steps: int | None
 
@@ -101,6 +102,7 @@ class _Settings:
         n_candidates: Any,
         explore_every: Any,
         min_distance: Any,
+        startup_distance: Any,
         ei_tolerance: Any,
         adapt_steps: Any,
         independent_sampler: Any,
@@ -120,6 +122,7 @@ class _Settings:
                 f">= 2. Got {explore_every!r} instead."
             )
         min_distance = check_nonnegative_float(min_distance, "min_distance", OWNER)
+        startup_distance = check_nonnegative_float(startup_distance, "startup_distance", OWNER)
         ei_tolerance = check_nonnegative_float(ei_tolerance, "ei_tolerance", OWNER)
         if independent_sampler is not None and not isinstance(independent_sampler, BaseSampler):
             raise ParameterError(
@@ -131,6 +134,7 @@ class _Settings:
             n_candidates=n_candidates,
             explore_every=explore_every,
             min_distance=min_distance,
+            startup_distance=startup_distance,
             ei_tolerance=ei_tolerance,
             adapt_steps=None
             if adapt_steps is None
@@ -142,7 +146,10 @@ class MetaSampler(BaseSampler):
     """An Optuna sampler that starts from autometa's recommendations and adapts to the study.
 
     1. **Zero-shot**: the first ``n_startup`` trials are the top configurations of
-       ``startup_model`` (by default the shipped ranker) for the data's meta-features.
+       ``startup_model`` (by default the shipped ranker) for the data's meta-features,
+       spread as :func:`~autometa.optuna.warm_start` spreads its trials: a configuration
+       within ``startup_distance`` of one already tried of the same learner waits until
+       the more distant ones have run (a ranker's top picks often cluster on one learner).
     2. **Adaptive**: before each later trial the meta-learned surrogate (the ``"maml"``
        model's initialization, :meth:`~autometa.models.MAMLSurrogate.adapt`) takes a
        few gradient steps on the trials seen so far and the next configuration is the one
@@ -240,6 +247,13 @@ class MetaSampler(BaseSampler):
     min_distance : float, default=0.05
         Candidates closer than this to a tried configuration are not proposed (RMS
         distance per dimension of the encoding; 0 drops exact duplicates only).
+    startup_distance : float, default=0.3
+        Zero-shot trials: configurations within this distance (the same measure) of a tried
+        configuration of the same learner come after the others; 0 keeps the ranker's plain
+        order. The default is :func:`~autometa.optuna.warm_start`'s ``min_distance``: in the
+        live benchmark (``benchmarks/README.md``, "Optuna: live searches") the plain order
+        spent the five zero-shot trials on one learner's near-twins, e.g. five SVRs where
+        HistGradientBoosting was the answer.
     ei_tolerance : float, default=1e-3
         Below this expected improvement, relative to the standard deviation of the
         adapted predictions over the pool, the independent sampler takes the trial.
@@ -280,6 +294,7 @@ class MetaSampler(BaseSampler):
         n_candidates: int = 32,
         explore_every: int = 3,
         min_distance: float = 0.05,
+        startup_distance: float = MIN_DISTANCE,
         ei_tolerance: float = 1e-3,
         adapt_steps: int | None = None,
         independent_sampler: BaseSampler | None = None,
@@ -290,6 +305,7 @@ class MetaSampler(BaseSampler):
             n_candidates=n_candidates,
             explore_every=explore_every,
             min_distance=min_distance,
+            startup_distance=startup_distance,
             ei_tolerance=ei_tolerance,
             adapt_steps=adapt_steps,
             independent_sampler=independent_sampler,
@@ -672,8 +688,11 @@ class MetaSampler(BaseSampler):
         observed, tried, points, n_after = self._observations(study)
         n_complete = sum(1 for v in observed.values() if not math.isnan(v))
         if not self._adaptive or n_complete < self._settings.n_startup:
-            order = [c for c in self._zero_shot if c not in tried]
-            return [self._configs[c] for c in order], "zero-shot"
+            order = [self._configs[c] for c in self._zero_shot if c not in tried]
+            limit = self._settings.startup_distance
+            far = [self._distance_to_tried(c, points) > limit for c in order]
+            spread = [c for c, f in zip(order, far) if f] + [c for c, f in zip(order, far) if not f]
+            return spread, "zero-shot"
         # Interleaved exploration (as SMAC interleaves random configurations): every
         # explore_every-th trial after the zero-shot phase is the independent sampler's.
         if (

@@ -192,6 +192,7 @@ def test_enqueued_trials_are_left_alone(fake_model, mf) -> None:
         ({"adapt_steps": 0}, "'adapt_steps' parameter of MetaSampler must be an int >= 1"),
         ({"explore_every": 1}, "'explore_every' parameter of MetaSampler must be 0"),
         ({"min_distance": -0.1}, "'min_distance' parameter of MetaSampler must be a float"),
+        ({"startup_distance": -1}, "'startup_distance' parameter of MetaSampler must be a"),
         ({"ei_tolerance": "x"}, "'ei_tolerance' parameter of MetaSampler must be a float"),
         ({"independent_sampler": "tpe"}, "must be an Optuna sampler or None"),
         ({"task": "ranking"}, "'task' parameter of MetaSampler must be one of"),
@@ -340,6 +341,42 @@ def test_startup_model_ranks_the_zero_shot_trials(fake_model, task_data, mf) -> 
     assert study.trials[3].user_attrs["autometa:source"] == "adaptive"
     with pytest.raises(ParameterError, match="startup_model"):
         MetaSampler(metafeatures=mf, task="classification", model=fake_model, startup_model="sbs")
+
+
+def _favouring(model, learner: str):
+    """A copy of the fake model whose zero-shot order puts every ``learner`` configuration
+    first (a ranker whose top picks cluster on one learner)."""
+    import copy
+
+    out = copy.copy(model)
+    out.mean_ = model.mean_ + 10.0 * (model.learners_ == learner)
+    return out
+
+
+@pytest.mark.parametrize("startup_distance", [0.0, 10.0])
+def test_zero_shot_trials_spread_over_learners(fake_model, mf, startup_distance) -> None:
+    # issue 17: five zero-shot SVRs, near-twins, where HistGradientBoosting was the answer
+    model = _favouring(fake_model, "SVC")
+    sampler = MetaSampler(
+        metafeatures=mf,
+        task="classification",
+        model=model,
+        startup_model=model,
+        n_startup=3,
+        startup_distance=startup_distance,
+        seed=0,
+    )
+    study = _study(sampler)
+    study.optimize(_objective, n_trials=3)
+    learners = [t.params["learner"] for t in study.trials]
+    assert all(t.user_attrs["autometa:source"] == "zero-shot" for t in study.trials)
+    if startup_distance == 0:  # the ranker's plain order: its top three, all SVC
+        assert learners == ["SVC"] * 3
+    else:  # every SVC counts as near: the next learners' best come before a second SVC
+        assert learners[0] == "SVC" and len(set(learners)) == 3
+        order = [c for c in model.rank(mf) if sampler._configs[c].learner != "SVC"]
+        firsts = list(dict.fromkeys(sampler._configs[c].learner for c in order))
+        assert learners[1:] == firsts[:2]
 
 
 # -- issue 17: no duplicate trials, sources reported, public Optuna API only -----------------
