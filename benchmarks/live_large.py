@@ -61,15 +61,17 @@ logger = logging.getLogger("live_large")
 def summarize(res: pd.DataFrame) -> str:
     lines = []
     for task, block in res.groupby("task", sort=True):
-        table = block.pivot_table(index="dataset", columns="method", values="score")
+        table = block.pivot_table(index="dataset", columns="method", values="score", dropna=False)
         seconds = block.groupby("method")["fit_seconds"].mean()
-        ranks = table.rank(axis=1, ascending=False).mean()
+        failed = table.isna().sum()
+        # a method that failed on a dataset ranks last there
+        ranks = table.rank(axis=1, ascending=False, na_option="bottom").mean()
         lines += [
             f"### {task} ({len(table)} datasets)",
             "",
             f"| method | mean score | average rank | `{REFERENCE}` wins/losses | Wilcoxon p "
-            "| mean fit s |",
-            "|---|---:|---:|---:|---:|---:|",
+            "| failed | mean fit s |",
+            "|---|---:|---:|---:|---:|---:|---:|",
         ]
         for method in ranks.sort_values().index:
             a, b = table[REFERENCE].to_numpy(), table[method].to_numpy()
@@ -81,9 +83,14 @@ def summarize(res: pd.DataFrame) -> str:
                 versus = f"{wins}/{losses}", f"{wilcoxon_p(a[ok], b[ok]):.3g}"
             lines.append(
                 f"| `{method}` | {table[method].mean():.4f} | {ranks[method]:.2f} | "
-                f"{versus[0]} | {versus[1]} | {seconds[method]:.1f} |"
+                f"{versus[0]} | {versus[1]} | {failed[method]} | {seconds[method]:.1f} |"
             )
-        lines.append("")
+        lines += [
+            "",
+            "Mean score over the datasets where the method did not fail; a failure ranks last; "
+            "wins/losses and Wilcoxon over the datasets where both ran.",
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -135,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         [
             "# Live, leave-family-out, datasets above 2,000 rows",
             "",
-            f"Command: `python benchmarks/live_large.py {' '.join(argv or sys.argv[1:])}`",
+            f"Command: `python benchmarks/live_large.py --min-rows {args.min_rows} --max-rows "
+            f"{args.max_rows}` (in shards: `--shard K/N`, then `--report`)",
             "",
             summarize(res),
         ]

@@ -37,7 +37,8 @@ Usage::
     python benchmarks/optuna_live.py --report
 
 Each finished study is saved in ``--parts`` (default ``<out>_parts``), so a rerun skips it.
-Writes ``<out>.md`` (the tables) and ``<out>.csv`` (one row per trial) once every study
+Writes ``<out>.md`` (the tables), ``<out>_runs.csv`` (one row per study) and
+``<out>_trials.csv.gz`` (one row per trial) once every study
 is finished.
 """
 
@@ -470,10 +471,10 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".md").write_text(markdown + "\n")
-    pd.DataFrame(trial_rows).to_csv(out.with_suffix(".csv"), index=False)
+    pd.DataFrame(trial_rows).to_csv(out.with_name(out.name + "_trials.csv.gz"), index=False)
     runs.to_csv(out.with_name(out.name + "_runs.csv"), index=False)
     print(markdown)
-    print(f"\n{time.perf_counter() - start:.0f} s; written {out}.md/.csv")
+    print(f"\n{time.perf_counter() - start:.0f} s; written {out}.md, _runs.csv, _trials.csv.gz")
     return 0
 
 
