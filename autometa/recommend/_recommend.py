@@ -87,7 +87,8 @@ logger = logging.getLogger(__name__)
 N_NEIGHBOURS = 5
 #: Meta-features listed as drivers.
 N_DRIVERS = 5
-#: The interval is mean +/- Z * std.
+#: The interval of a model without a calibration is mean +/- Z * std (see
+#: :mod:`autometa.models._intervals`; a calibrated model carries its own half-width).
 Z = 1.96
 #: An interval wider than this (on the 0-1 normalized scale) means the model is unsure.
 UNSURE_WIDTH = 0.5
@@ -561,6 +562,9 @@ def recommend_from_metafeatures(
     nb, ood_score, ood_threshold = _neighbours(res, mf)
     on_nb = _scores_on_neighbours(res.state, nb, list(configs.index))
     score, spread, score_source = _shown_scores(res.ranker, pred, on_nb, list(configs.index))
+    calibration = _interval_calibration(res.ranker, pred, score_source)
+    if calibration is not None:  # the spread the calibrated interval implies (half-width / Z)
+        spread = pd.Series(calibration.half_width(spread.to_numpy()) / Z, index=spread.index)
     candidates = list(configs.index)
     if score_source != "none":
         # The shown score orders the list; NaN last; ties keep the ranker's order.
@@ -599,6 +603,7 @@ def recommend_from_metafeatures(
         random_state=random_state,
         time_budget=time_budget,
         cost_ordered=bool(fit_time.notna().any()),
+        interval_calibration=calibration,
     )
 
 
@@ -679,6 +684,14 @@ def _shown_scores(
     return score, spread.fillna(on_nb.std), "model"
 
 
+def _interval_calibration(ranker: MetaModel, pred: Any, score_source: str) -> Any:
+    """The ranker's interval calibration when the shown interval is its own (the score
+    comes from the model, with the model's spread); None otherwise (uncalibrated)."""
+    if score_source != "model" or pred.std is None:
+        return None
+    return getattr(ranker, "interval_calibration_", None)
+
+
 def _table(
     candidates: list[str],
     configs: pd.DataFrame,
@@ -687,7 +700,9 @@ def _table(
     on_nb: _OnNeighbours,
     fit_time: pd.Series,
 ) -> pd.DataFrame:
-    """The ranked table of :class:`Recommendation` (see its ``table``)."""
+    """The ranked table of :class:`Recommendation` (see its ``table``). ``Z * spread`` is
+    the half-width of the shown interval (for a calibrated model, ``spread`` is the
+    calibration's half-width of the model's spread divided by ``Z``)."""
     rows = []
     for rank, cid in enumerate(candidates, start=1):
         m, s = float(score[cid]), float(spread[cid])
