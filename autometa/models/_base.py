@@ -352,6 +352,8 @@ class MetaModel(ABC):
     arrays; never pickles). Models that use the scores observed so far override
     :meth:`rank`; abilities are declared by inheriting :class:`Adaptive`,
     :class:`Explainer` or :class:`OODScorer`, properties by the class attributes below.
+    A model whose predictions have a spread (``Prediction.std``) can calibrate the interval
+    shown around its scores on held-out families (:meth:`calibrate_intervals`).
     """
 
     name: ClassVar[str] = "base"

@@ -563,8 +563,6 @@ def recommend_from_metafeatures(
     on_nb = _scores_on_neighbours(res.state, nb, list(configs.index))
     score, spread, score_source = _shown_scores(res.ranker, pred, on_nb, list(configs.index))
     calibration = _interval_calibration(res.ranker, pred, score_source)
-    if calibration is not None:  # the spread the calibrated interval implies (half-width / Z)
-        spread = pd.Series(calibration.half_width(spread.to_numpy()) / Z, index=spread.index)
     candidates = list(configs.index)
     if score_source != "none":
         # The shown score orders the list; NaN last; ties keep the ranker's order.
@@ -576,7 +574,7 @@ def recommend_from_metafeatures(
     )
     fit_time, candidates = _by_cost(res, mf, configs, candidates, score, time_budget, owner)
     candidates = candidates[:top_k]
-    table = _table(candidates, configs, score, spread, on_nb, fit_time)
+    table = _table(candidates, configs, score, spread, on_nb, fit_time, calibration)
     if probabilities is None:
         probabilities = _learner_probabilities(res.explainer, mf)
         prob_source = "explainer" if probabilities is not None else ""
@@ -699,15 +697,16 @@ def _table(
     spread: pd.Series,
     on_nb: _OnNeighbours,
     fit_time: pd.Series,
+    calibration: Any = None,
 ) -> pd.DataFrame:
-    """The ranked table of :class:`Recommendation` (see its ``table``). ``Z * spread`` is
-    the half-width of the shown interval (for a calibrated model, ``spread`` is the
-    calibration's half-width of the model's spread divided by ``Z``)."""
+    """The ranked table of :class:`Recommendation` (see its ``table``). The interval's
+    half-width is ``calibration.half_width(spread)``, or ``Z * spread`` without one."""
     rows = []
     for rank, cid in enumerate(candidates, start=1):
         m, s = float(score[cid]), float(spread[cid])
-        low = min(max(m - Z * s, 0.0), 1.0) if math.isfinite(s) else math.nan
-        high = min(max(m + Z * s, 0.0), 1.0) if math.isfinite(s) else math.nan
+        half = float(calibration.half_width(s)) if calibration is not None else Z * s
+        low = min(max(m - half, 0.0), 1.0) if math.isfinite(half) else math.nan
+        high = min(max(m + half, 0.0), 1.0) if math.isfinite(half) else math.nan
         rows.append(
             {
                 "rank": rank,

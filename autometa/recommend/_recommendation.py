@@ -77,8 +77,9 @@ class Recommendation:
         seconds of one single-threaded fit on all ``n_rows`` rows, from the cost model; NaN
         without one), ``rank`` (1-based),
         ``config_id``, ``learner``, ``params`` (dict), ``score`` (predicted normalized score),
-        ``score_std`` (the interval's half-width / 1.96: the model's spread when it is not
-        calibrated), ``score_low``, ``score_high`` (the interval, see
+        ``score_std`` (the model's spread: its ensemble's standard deviation, or the
+        score's over the nearest datasets), ``score_low``, ``score_high`` (the interval:
+        ``score +/- 1.96 score_std``, or the ranker's calibrated half-width, see
         :meth:`interval_text`), ``unsure`` (the
         interval is wider than half the score scale: the model cannot tell how good this
         configuration is), ``metric_on_similar_datasets`` (the mean raw metric value of that
@@ -457,9 +458,15 @@ class Recommendation:
         top = probs.sort_values(ascending=False, kind="stable").head(3)
         text = ", ".join(f"{k} {v:.0%}" for k, v in top.items())
         if self.learner_probabilities_source == "ranker":
+            source = (
+                "their spread among the ensemble's members (narrower than the calibrated "
+                "intervals above, which hold for one configuration at a time)"
+                if self.interval_calibration is not None and self.score_source == "model"
+                else "their intervals above"
+            )
             line = (
                 "Probability that each learner's best configuration is the best, from the "
-                f"scores and their intervals above: {text}."
+                f"scores and {source}: {text}."
             )
             if len(self.table) and self.cost_ordered:
                 first = self.table.iloc[0]

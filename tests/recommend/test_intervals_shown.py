@@ -140,3 +140,14 @@ def test_the_cli_footer_states_the_calibration(frame, kb):
     footer = " ".join(_reasons(rec).split())  # unwrapped
     assert "interval: 95%, calibrated on held-out families (held 94% of their scores" in footer
     assert "not calibrated" not in footer
+
+
+def test_learner_probabilities_come_from_the_ensemble_spread_either_way(recs):
+    # the calibrated interval holds for one configuration at a time; the errors of the
+    # configurations of one dataset go together, so the probabilities keep the spread
+    _, plain, calibrated = recs
+    assert plain.learner_probabilities_source == "ranker"
+    assert plain.learner_probabilities.to_dict() == calibrated.learner_probabilities.to_dict()
+    assert "from the scores and their intervals above" in plain.explain()
+    assert "their spread among the ensemble's members" in calibrated.explain()
+    np.testing.assert_array_equal(plain.table["score_std"], calibrated.table["score_std"])
