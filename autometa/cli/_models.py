@@ -251,6 +251,7 @@ def _train_cost(kb: Any, out: Path, index: dict[str, Any], lcdb: str | None = No
 
 
 def _train(args: argparse.Namespace) -> int:
+    from autometa._exceptions import ModelError
     from autometa.kb import KnowledgeBase
     from autometa.models import (
         MODELS_INDEX_FORMAT,
@@ -299,7 +300,10 @@ def _train(args: argparse.Namespace) -> int:
             seconds = time.perf_counter() - start
             if folds and _has_interval(model, data):
                 start = time.perf_counter()
-                model.calibrate_intervals(data, folds=folds)
+                try:
+                    model.calibrate_intervals(data, folds=folds)
+                except ModelError as exc:  # too small a knowledge base: shown uncalibrated
+                    print(f"{task:<15} {name:<12} interval not calibrated: {exc}")
                 entry.setdefault("calibration_seconds", {})[name] = round(
                     time.perf_counter() - start, 2
                 )

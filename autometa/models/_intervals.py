@@ -216,9 +216,12 @@ def choose_scale(r: Residuals, nominal: float) -> tuple[float, float]:
         if best is None or width < best[0] - 1e-12:
             best = (width, q, floor)
     if best is None:
+        need = math.ceil(nominal / (1 - nominal))
         raise ModelError(
-            "Cannot calibrate the interval: the held-out residuals are too few or the model's "
-            "spread is zero wherever it errs."
+            f"Cannot calibrate a {nominal:.0%} interval on {r.y.size} held-out scores: it "
+            f"needs at least {need} in every group of families left after holding one out, "
+            "and a spread that is not zero wherever the model errs. Fit on a larger "
+            "knowledge base, or use fewer folds."
         )
     return best[1], best[2]
 

@@ -191,3 +191,10 @@ def test_interval_bounds_are_clipped_and_nan_without_spread():
     assert np.isnan(low[2]) and np.isnan(high[2])
     low, high = interval_bounds([0.5], [0.1], None)
     np.testing.assert_allclose([low[0], high[0]], [0.5 - 0.196, 0.5 + 0.196])
+
+
+def test_too_few_held_out_scores_cannot_be_calibrated():
+    small = make_task_data(n_datasets=4, configs_per_learner=1)  # 2 families of 16 cells
+    model = Surrogate(epochs=2, n_members=2).fit(small)
+    with pytest.raises(ModelError, match="Cannot calibrate a 95% interval on 16 held-out"):
+        model.calibrate_intervals(small, folds=2)
