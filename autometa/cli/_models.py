@@ -81,6 +81,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     train.add_argument("--seed", type=int, default=0, help="random_state of every model")
     train.add_argument(
+        "--calibration-folds",
+        type=int,
+        default=5,
+        metavar="K",
+        help="calibrate the interval of the predicted scores of every model with a spread "
+        "on K groups of held-out families (K more fits of each; default: 5; 0: do not "
+        "calibrate, the interval is then shown as uncalibrated)",
+    )
+    train.add_argument(
         "--cost-lcdb",
         nargs="?",
         const="",
@@ -209,6 +218,13 @@ def _parse_rankers(text: str | None, names: list[str]) -> dict[str, str]:
     return rankers
 
 
+def _has_interval(model: Any, data: Any) -> bool:
+    """Whether ``model`` predicts scores with a spread (an interval to calibrate)."""
+    if not type(model).predicts_scores:
+        return False
+    return model.predict(data.metafeatures.iloc[:1]).std is not None
+
+
 def _train_cost(kb: Any, out: Path, index: dict[str, Any], lcdb: str | None = None) -> None:
     """The cost model (predicted fit times) on every run of ``kb`` with a data size (its
     LCDB import included), and on LCDB's measured training times read from its files when
@@ -235,6 +251,7 @@ def _train_cost(kb: Any, out: Path, index: dict[str, Any], lcdb: str | None = No
 
 
 def _train(args: argparse.Namespace) -> int:
+    from autometa._exceptions import ModelError
     from autometa.kb import KnowledgeBase
     from autometa.models import (
         MODELS_INDEX_FORMAT,
@@ -247,6 +264,12 @@ def _train(args: argparse.Namespace) -> int:
 
     names = _parse_models(args.models)
     rankers = _parse_rankers(args.ranker, names)
+    folds = args.calibration_folds
+    if folds != 0 and folds < 2:
+        raise ParameterError(
+            "The '--calibration-folds' option must be 0 (no calibration) or an int >= 2. "
+            f"Got {folds} instead."
+        )
     out = _resolve_out(args.out, args.in_package)
     kb = KnowledgeBase.default() if args.kb is None else KnowledgeBase.load(args.kb)
     tasks = args.task or kb.tasks
@@ -275,12 +298,30 @@ def _train(args: argparse.Namespace) -> int:
             start = time.perf_counter()
             model = model_class(name)(random_state=args.seed).fit(data)
             seconds = time.perf_counter() - start
+            if folds and _has_interval(model, data):
+                start = time.perf_counter()
+                try:
+                    model.calibrate_intervals(data, folds=folds)
+                except ModelError as exc:  # too small a knowledge base: shown uncalibrated
+                    print(f"{task:<15} {name:<12} interval not calibrated: {exc}")
+                entry.setdefault("calibration_seconds", {})[name] = round(
+                    time.perf_counter() - start, 2
+                )
             rel = f"{task}/{name}"
             model.save(out / rel)
             entry["models"][name] = rel
             entry["sha256"][name] = sha256_file(out / rel / "model.json")
             entry["fit_seconds"][name] = round(seconds, 2)
             print(f"{task:<15} {name:<12} fitted in {seconds:6.1f} s -> {out / rel}")
+            cal = model.interval_calibration_
+            if cal is not None:
+                print(
+                    f"{task:<15} {name:<12} {cal.nominal:.0%} interval: half-width "
+                    f"{cal.multiplier:.3g} * (std + {cal.floor:.3g}); it held {cal.coverage:.1%} "
+                    f"of the held-out scores ({cal.coverage_top:.1%} of the top {cal.top}; "
+                    f"uncalibrated {cal.raw_coverage:.1%}), {cal.folds} groups of families "
+                    "held out in turn"
+                )
             if isinstance(model, OODScorer):
                 ref = model.reference_distances_
                 beyond = int((ref > model.ood_threshold_).sum())

@@ -146,7 +146,7 @@ def _reasons(rec: Any) -> str:
     lines.append(
         f"{score}, 1 = best of the pool, 0 = worst; "
         + ("the list is ordered by it; " if rec.score_source != "none" else "")
-        + "interval mean +/- 1.96 std (not calibrated), 'unsure' when wider than 0.5; "
+        + f"{rec.interval_short()}, 'unsure' when wider than 0.5; "
         f"'{rec.metric} on similar datasets': the configuration's mean raw {rec.metric} on "
         "the nearest datasets, not a prediction for this one; 'fit time': predicted seconds "
         "of one single-threaded fit on all the rows (rough: a median error of a factor of 2 up to "

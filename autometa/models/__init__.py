@@ -32,6 +32,7 @@ from autometa.models._defaults import (
     load_default_model,
     load_models_index,
 )
+from autometa.models._intervals import IntervalCalibration
 from autometa.models._registry import model_class, model_names, register_model
 from autometa.models._space import MetaFeatureSpace
 
@@ -67,6 +68,7 @@ __all__ = [
     "Adaptive",
     "CostModel",
     "Explainer",
+    "IntervalCalibration",
     "OODScorer",
     "abilities",
     "DefaultsModel",

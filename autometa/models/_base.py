@@ -41,6 +41,7 @@ from autometa._exceptions import DataError, ModelError, NotFittedError
 
 # the models' scalar checks (one definition, in autometa._validation)
 from autometa._validation import check_nonnegative_float, check_positive_int  # noqa: F401
+from autometa.models._intervals import IntervalCalibration
 
 __all__ = [
     "MODEL_SCHEMA_VERSION",
@@ -351,6 +352,8 @@ class MetaModel(ABC):
     arrays; never pickles). Models that use the scores observed so far override
     :meth:`rank`; abilities are declared by inheriting :class:`Adaptive`,
     :class:`Explainer` or :class:`OODScorer`, properties by the class attributes below.
+    A model whose predictions have a spread (``Prediction.std``) can calibrate the interval
+    shown around its scores on held-out families (:meth:`calibrate_intervals`).
     """
 
     name: ClassVar[str] = "base"
@@ -368,6 +371,9 @@ class MetaModel(ABC):
         self.metric_: str | None = None
         self.config_ids_: list[str] | None = None
         self.configurations_: pd.DataFrame | None = None
+        #: How the interval of the predicted scores is computed and what it held on held-out
+        #: families (:meth:`calibrate_intervals`); None: uncalibrated (``mean +/- 1.96 std``).
+        self.interval_calibration_: IntervalCalibration | None = None
 
     # -- fitting and prediction --------------------------------------------------------
     def fit(self, data: TaskData) -> MetaModel:
@@ -378,8 +384,67 @@ class MetaModel(ABC):
         self.metric_ = data.metric
         self.config_ids_ = list(data.config_ids)
         self.configurations_ = data.configurations
+        self.interval_calibration_ = None  # a calibration belongs to the fit it was made for
         self._fit(data)
         return self
+
+    def calibrate_intervals(
+        self, data: TaskData, *, folds: int = 5, nominal: float = 0.95
+    ) -> MetaModel:
+        """Calibrate the interval of the predicted scores on held-out families of ``data``.
+
+        Call it after :meth:`fit` on the same ``data`` (``autometa models train`` does).
+        The families of ``data`` are dealt into ``folds`` groups; a copy of this model
+        (same hyperparameters) is fitted without each group and predicts it, and the
+        interval ``mean +/- multiplier * (std + floor)`` is scaled to hold ``nominal`` of
+        those out-of-family scores (split-conformal; see
+        :mod:`autometa.models._intervals`). The predicted means, hence the ranking, do not
+        change. Costs ``folds`` more fits.
+
+        Parameters
+        ----------
+        data : TaskData
+            The data the model was fitted on.
+        folds : int, default=5
+            Groups of families held out in turn (at most the number of families).
+        nominal : float, default=0.95
+            The coverage aimed at.
+
+        Returns
+        -------
+        MetaModel
+            ``self``, with :attr:`interval_calibration_` set (saved with the model).
+
+        Raises
+        ------
+        ModelError
+            If the model predicts no spread (``Prediction.std`` is None) or ``data`` has
+            fewer than two families.
+        """
+        from autometa.models._intervals import calibrate
+
+        self._check_fitted()
+        if list(data.config_ids) != list(self.config_ids_ or []):
+            raise ModelError(
+                f"{type(self).__name__}.calibrate_intervals needs the data the model was "
+                "fitted on: its configurations differ from the model's. Pass the same "
+                "TaskData as to fit."
+            )
+        self.interval_calibration_ = calibrate(self, data, folds=folds, nominal=nominal)
+        return self
+
+    def unfitted_copy(self) -> MetaModel:
+        """A new, unfitted model of the same class with the same constructor parameters
+        (read back from the attributes of the same names, as scikit-learn's ``clone``)."""
+        import inspect
+
+        params = inspect.signature(type(self).__init__).parameters
+        kwargs = {
+            name: getattr(self, name)
+            for name, p in params.items()
+            if name != "self" and p.kind is p.KEYWORD_ONLY and hasattr(self, name)
+        }
+        return type(self)(**kwargs)
 
     @abstractmethod
     def _fit(self, data: TaskData) -> None: ...
@@ -449,6 +514,8 @@ class MetaModel(ABC):
                 },
                 "state": meta,
             }
+            if self.interval_calibration_ is not None:
+                header["interval_calibration"] = self.interval_calibration_.to_dict()
             (tmp / MODEL_FILE).write_text(json.dumps(header, indent=1, sort_keys=True))
         except BaseException:
             import shutil
@@ -516,6 +583,17 @@ class MetaModel(ABC):
                 f"({type(exc).__name__}: {exc}). Retrain it (`autometa models train`) or "
                 "restore the directory."
             ) from None
+        # models saved before calibrations existed have none: shown as uncalibrated
+        calibration = header.get("interval_calibration")
+        if calibration is not None:
+            try:
+                model.interval_calibration_ = IntervalCalibration.from_dict(calibration)
+            except ModelError as exc:
+                raise ModelError(
+                    f"The meta-model at '{path}' is damaged: its interval calibration in "
+                    f"'{MODEL_FILE}' is unreadable ({exc}) Retrain it (`autometa models "
+                    "train`) or restore the directory."
+                ) from None
         return model
 
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

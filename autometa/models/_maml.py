@@ -464,6 +464,8 @@ class MAMLSurrogate(Adaptive, Surrogate):
             )
         adapted = copy.copy(self)
         adapted.context_ = self._fit_context(frame, observations, int(steps))
+        # the calibration is of the zero-shot predictions, not of the adapted ones
+        adapted.interval_calibration_ = None
         return adapted
 
     def _observations(

@@ -87,7 +87,8 @@ logger = logging.getLogger(__name__)
 N_NEIGHBOURS = 5
 #: Meta-features listed as drivers.
 N_DRIVERS = 5
-#: The interval is mean +/- Z * std.
+#: The interval of a model without a calibration is mean +/- Z * std (see
+#: :mod:`autometa.models._intervals`; a calibrated model carries its own half-width).
 Z = 1.96
 #: An interval wider than this (on the 0-1 normalized scale) means the model is unsure.
 UNSURE_WIDTH = 0.5
@@ -561,6 +562,7 @@ def recommend_from_metafeatures(
     nb, ood_score, ood_threshold = _neighbours(res, mf)
     on_nb = _scores_on_neighbours(res.state, nb, list(configs.index))
     score, spread, score_source = _shown_scores(res.ranker, pred, on_nb, list(configs.index))
+    calibration = _interval_calibration(res.ranker, pred, score_source)
     candidates = list(configs.index)
     if score_source != "none":
         # The shown score orders the list; NaN last; ties keep the ranker's order.
@@ -572,7 +574,7 @@ def recommend_from_metafeatures(
     )
     fit_time, candidates = _by_cost(res, mf, configs, candidates, score, time_budget, owner)
     candidates = candidates[:top_k]
-    table = _table(candidates, configs, score, spread, on_nb, fit_time)
+    table = _table(candidates, configs, score, spread, on_nb, fit_time, calibration)
     if probabilities is None:
         probabilities = _learner_probabilities(res.explainer, mf)
         prob_source = "explainer" if probabilities is not None else ""
@@ -599,6 +601,7 @@ def recommend_from_metafeatures(
         random_state=random_state,
         time_budget=time_budget,
         cost_ordered=bool(fit_time.notna().any()),
+        interval_calibration=calibration,
     )
 
 
@@ -679,6 +682,14 @@ def _shown_scores(
     return score, spread.fillna(on_nb.std), "model"
 
 
+def _interval_calibration(ranker: MetaModel, pred: Any, score_source: str) -> Any:
+    """The ranker's interval calibration when the shown interval is its own (the score
+    comes from the model, with the model's spread); None otherwise (uncalibrated)."""
+    if score_source != "model" or pred.std is None:
+        return None
+    return getattr(ranker, "interval_calibration_", None)
+
+
 def _table(
     candidates: list[str],
     configs: pd.DataFrame,
@@ -686,13 +697,16 @@ def _table(
     spread: pd.Series,
     on_nb: _OnNeighbours,
     fit_time: pd.Series,
+    calibration: Any = None,
 ) -> pd.DataFrame:
-    """The ranked table of :class:`Recommendation` (see its ``table``)."""
+    """The ranked table of :class:`Recommendation` (see its ``table``). The interval's
+    half-width is ``calibration.half_width(spread)``, or ``Z * spread`` without one."""
     rows = []
     for rank, cid in enumerate(candidates, start=1):
         m, s = float(score[cid]), float(spread[cid])
-        low = min(max(m - Z * s, 0.0), 1.0) if math.isfinite(s) else math.nan
-        high = min(max(m + Z * s, 0.0), 1.0) if math.isfinite(s) else math.nan
+        half = float(calibration.half_width(s)) if calibration is not None else Z * s
+        low = min(max(m - half, 0.0), 1.0) if math.isfinite(half) else math.nan
+        high = min(max(m + half, 0.0), 1.0) if math.isfinite(half) else math.nan
         rows.append(
             {
                 "rank": rank,

@@ -20,11 +20,11 @@ from autometa.recommend._cost import TIE_TOLERANCE
 
 __all__ = ["Recommendation", "SCORE_SCALE"]
 
-#: How the predicted scores are to be read (repeated in docstrings and ``explain()``).
+#: How the predicted scores are to be read (repeated in docstrings and ``explain()``; what
+#: the interval is depends on the model: :meth:`Recommendation.interval_text`).
 SCORE_SCALE = (
     "Scores are normalized per dataset: 1 = the best configuration of the knowledge base's "
-    "pool on similar datasets, 0 = the worst; the interval is mean +/- 1.96 std, clipped to "
-    "[0, 1] (its coverage is not calibrated)."
+    "pool on similar datasets, 0 = the worst."
 )
 
 #: Name and meaning of the column with the neighbours' raw metric values.
@@ -77,7 +77,10 @@ class Recommendation:
         seconds of one single-threaded fit on all ``n_rows`` rows, from the cost model; NaN
         without one), ``rank`` (1-based),
         ``config_id``, ``learner``, ``params`` (dict), ``score`` (predicted normalized score),
-        ``score_std``, ``score_low``, ``score_high`` (the interval), ``unsure`` (the
+        ``score_std`` (the model's spread: its ensemble's standard deviation, or the
+        score's over the nearest datasets), ``score_low``, ``score_high`` (the interval:
+        ``score +/- 1.96 score_std``, or the ranker's calibrated half-width, see
+        :meth:`interval_text`), ``unsure`` (the
         interval is wider than half the score scale: the model cannot tell how good this
         configuration is), ``metric_on_similar_datasets`` (the mean raw metric value of that
         configuration on the nearest knowledge-base datasets, *not* a prediction for this
@@ -121,6 +124,11 @@ class Recommendation:
         Recommendations predicted to take longer to fit were left out.
     cost_ordered : bool
         Whether predicted fit times broke near-ties of the score (cheaper first).
+    interval_calibration : IntervalCalibration or None
+        The ranker's calibration of the shown interval
+        (:class:`autometa.models._intervals.IntervalCalibration`: its nominal coverage
+        and what it held on held-out families), or None: the interval is mean +/- 1.96
+        std, not calibrated (see :meth:`interval_text`).
     random_state : int
         The seed given to the pipelines built by :meth:`pipeline`.
 
@@ -157,6 +165,7 @@ class Recommendation:
     random_state: int = 0
     time_budget: float | None = None
     cost_ordered: bool = False
+    interval_calibration: Any = None
 
     meta_features = renamed_attribute("meta_features", "metafeatures")
 
@@ -266,6 +275,7 @@ class Recommendation:
             "model": self.model_name,
             "score_source": self.score_source,
             "ordered_by": self.order_text(),
+            "interval": self._interval_dict(),
             "uncertainty": self.uncertainty_text(),
             "learner_probabilities": (
                 {str(k): clean(v) for k, v in self.learner_probabilities.items()}
@@ -304,13 +314,8 @@ class Recommendation:
             f"Recommendations for a {self.task} dataset{shape}, metric {self.metric}, "
             f"from the '{self.model_name}' meta-model.",
         ]
-        if self.score_source == "model":
-            lines.append(SCORE_SCALE)
-        elif self.score_source == "neighbours":
-            lines.append(
-                SCORE_SCALE + " The interval reflects the spread of the score over the "
-                "nearest datasets."
-            )
+        if self.score_source in ("model", "neighbours"):
+            lines.append(f"{SCORE_SCALE} {self.interval_text()}")
         else:
             lines.append(
                 f"The '{self.model_name}' model only orders configurations and no knowledge "
@@ -384,6 +389,46 @@ class Recommendation:
             text += f"; only those predicted to fit within {self.time_budget:g} s"
         return text + "."
 
+    def interval_text(self) -> str:
+        """What the interval ``[score_low, score_high]`` is, in words: calibrated (its
+        nominal coverage and what it held on held-out families) or not ("" without scores)."""
+        cal = self.interval_calibration
+        if self.score_source == "model" and cal is not None:
+            return f"The interval is {cal.describe()}; it is clipped to [0, 1]."
+        if self.score_source == "model":
+            return (
+                "The interval is mean +/- 1.96 std of the model's ensemble, clipped to [0, 1]: "
+                "how much its members disagree; its coverage is not calibrated."
+            )
+        if self.score_source == "neighbours":
+            return (
+                "The interval is mean +/- 1.96 std of the score over the nearest datasets, "
+                "clipped to [0, 1]; its coverage is not calibrated."
+            )
+        return ""
+
+    def interval_short(self) -> str:
+        """:meth:`interval_text` in a few words (the command line's footer)."""
+        cal = self.interval_calibration
+        if self.score_source == "model" and cal is not None:
+            return (
+                f"interval: {cal.nominal:.0%}, calibrated on held-out families (held "
+                f"{cal.coverage:.0%} of their scores, {cal.coverage_top:.0%} of the top "
+                f"{cal.top})"
+            )
+        return "interval mean +/- 1.96 std (not calibrated)"
+
+    def _interval_dict(self) -> dict[str, Any] | None:
+        if self.score_source == "none":
+            return None
+        cal = self.interval_calibration
+        calibrated = self.score_source == "model" and cal is not None
+        return {
+            "calibrated": calibrated,
+            "text": self.interval_text(),
+            "calibration": cal.to_dict() if calibrated else None,
+        }
+
     def uncertainty_text(self) -> str:
         """Where the scores cannot tell configurations apart, in words ("" if nowhere)."""
         table = self.table
@@ -413,9 +458,15 @@ class Recommendation:
         top = probs.sort_values(ascending=False, kind="stable").head(3)
         text = ", ".join(f"{k} {v:.0%}" for k, v in top.items())
         if self.learner_probabilities_source == "ranker":
+            source = (
+                "their spread among the ensemble's members (narrower than the calibrated "
+                "intervals above, which hold for one configuration at a time)"
+                if self.interval_calibration is not None and self.score_source == "model"
+                else "their intervals above"
+            )
             line = (
                 "Probability that each learner's best configuration is the best, from the "
-                f"scores and their intervals above: {text}."
+                f"scores and {source}: {text}."
             )
             if len(self.table) and self.cost_ordered:
                 first = self.table.iloc[0]

@@ -36,6 +36,8 @@ def test_train_writes_models_and_index(kb_path, tmp_path, capsys):
             "3",
             "--task",
             "classification",
+            "--calibration-folds",
+            "0",
         ]
     )
     assert code == 0
@@ -63,6 +65,46 @@ def test_train_writes_models_and_index(kb_path, tmp_path, capsys):
     assert threshold == pytest.approx(explainer.ood_threshold_) and threshold > 0
     assert f"out-of-distribution threshold {threshold:.4g}: " in printed
     assert "knowledge-base datasets lie beyond it (leave one family out)" in printed
+
+
+def test_train_calibrates_the_intervals(kb_factory, tmp_path, capsys):
+    kb = kb_factory(tasks=("classification",), n_datasets=12, configs_per_learner=3)
+    out = tmp_path / "models"
+    argv = ["models", "train", "--kb", str(kb.save(tmp_path / "kb")), "--out", str(out)]
+    assert main([*argv, "--models", "surrogate,sbs", "--calibration-folds", "2"]) == 0
+    printed = capsys.readouterr().out
+    entry = json.loads((out / "models.json").read_text())["tasks"]["classification"]
+    # the interval of each model with a spread is calibrated on held-out families and saved
+    assert set(entry["calibration_seconds"]) == {"surrogate"}
+    cal = MetaModel.load(out / entry["models"]["surrogate"]).interval_calibration_
+    assert cal is not None and cal.folds == 2 and cal.nominal == 0.95
+    assert f"95% interval: half-width {cal.multiplier:.3g} * (std + {cal.floor:.3g})" in printed
+    assert "2 groups of families held out in turn" in printed
+    assert MetaModel.load(out / entry["models"]["sbs"]).interval_calibration_ is None
+
+
+def test_a_knowledge_base_too_small_to_calibrate_leaves_the_interval_uncalibrated(
+    kb_path, tmp_path, capsys
+):
+    out = tmp_path / "models"
+    argv = ["models", "train", "--kb", str(kb_path), "--out", str(out), "--models", "surrogate"]
+    assert main([*argv, "--task", "classification", "--calibration-folds", "2"]) == 0
+    assert "interval not calibrated: Cannot calibrate a 95% interval" in capsys.readouterr().out
+    assert load_default_model("classification", "ranker", path=out).interval_calibration_ is None
+
+
+def test_calibration_can_be_left_out(kb_path, tmp_path):
+    out = tmp_path / "models"
+    argv = ["models", "train", "--kb", str(kb_path), "--out", str(out), "--models", "surrogate"]
+    assert main([*argv, "--task", "regression", "--calibration-folds", "0"]) == 0
+    model = load_default_model("regression", "ranker", path=out)
+    assert model.interval_calibration_ is None
+
+
+def test_one_calibration_fold_is_an_error(kb_path, tmp_path, capsys):
+    argv = ["models", "train", "--kb", str(kb_path), "--out", str(tmp_path)]
+    assert main([*argv, "--models", "surrogate", "--calibration-folds", "1"]) == 1
+    assert "The '--calibration-folds' option must be 0" in capsys.readouterr().err
 
 
 def test_unknown_model_name_is_an_error(kb_path, tmp_path, capsys):
@@ -109,6 +151,8 @@ def test_a_ranker_per_task(kb_path, tmp_path):
         "sbs,portfolio,maml",
         "--ranker",
         "classification=sbs,regression=portfolio",
+        "--calibration-folds",
+        "0",
     ]
     assert main(argv) == 0
     index = json.loads((out / "models.json").read_text())
