@@ -75,6 +75,8 @@ __all__ = [
     "NearestDatasets50",
     "PrototypeModel",
     "Surrogate",
+    "RelationSurrogate",
+    "SetEncoderModel",
     "MAMLSurrogate",
     "ReptileSurrogate",
     "SimilarityModel",
