@@ -294,7 +294,8 @@ def pair_tests(result: LodoResult) -> pd.DataFrame:
             for method, ref in (*[(m, "maml") for m in result.methods if m != "maml"], *PAIRS):
                 if method not in wide or ref not in wide:
                     continue
-                a, b = wide[method].to_numpy(), wide[ref].to_numpy()
+                both = wide[[method, ref]].dropna()  # datasets both were evaluated on
+                a, b = both[method].to_numpy(), both[ref].to_numpy()
                 diff = a - b
                 p = float(stats.wilcoxon(a, b).pvalue) if (diff != 0).any() else np.nan
                 rows.append(
