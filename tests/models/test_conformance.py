@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import inspect
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -237,7 +237,8 @@ def test_save_load_round_trip_predicts_identically(name: str, fitted: MetaModel,
     fitted.save(tmp_path / name)
     loaded = MetaModel.load(tmp_path / name)
     if "samples" in inspect.signature(type(loaded).__init__).parameters:
-        loaded.samples = fitted.samples  # type: ignore[attr-defined]  (raw data is not saved)
+        # raw data is not saved with a model: the loaded one is given the same samples
+        cast(Any, loaded).samples = cast(Any, fitted).samples
     assert type(loaded) is type(fitted)
     assert loaded.config_ids_ == fitted.config_ids_
     assert (loaded.task_, loaded.metric_) == (fitted.task_, fitted.metric_)

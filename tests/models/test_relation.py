@@ -7,12 +7,13 @@ import pytest
 from scipy import stats
 
 from autometa._exceptions import ModelError, ParameterError
-from autometa.models import MetaModel, Surrogate, model_class
+from autometa.models import MetaModel, model_class
 
 torch = pytest.importorskip("torch")
 
 from autometa.models._numpy_nets import relation_net_shapes  # noqa: E402
 from autometa.models._relation import RelationSurrogate  # noqa: E402
+from autometa.models._surrogate import Surrogate  # noqa: E402
 from autometa.models._torch_nets import RelationNet  # noqa: E402
 
 from ._synthetic import make_task_data  # noqa: E402
@@ -35,7 +36,7 @@ def test_the_registry_holds_the_relation_head() -> None:
     assert issubclass(RelationSurrogate, Surrogate)
 
 
-def test_the_network_has_the_declared_shapes(fitted) -> None:
+def test_the_network_has_the_declared_shapes(fitted: RelationSurrogate) -> None:
     sizes = fitted._sizes()
     expected = relation_net_shapes(*sizes, 32)
     assert {k: tuple(v.shape) for k, v in fitted.weights_.items()} == expected
@@ -68,8 +69,10 @@ def test_training_fits_the_scores(data) -> None:
         truth = data.scores.to_numpy()
         return float(np.mean([stats.spearmanr(p, t).statistic for p, t in zip(pred, truth)]))
 
-    untrained = RelationSurrogate(epochs=1, learning_rate=1e-6, n_members=2).fit(data)
-    trained = RelationSurrogate(epochs=150, n_members=2).fit(data)
+    untrained = RelationSurrogate(epochs=1, learning_rate=1e-6, n_members=2)
+    untrained.fit(data)
+    trained = RelationSurrogate(epochs=150, n_members=2)
+    trained.fit(data)
     assert agreement(trained) > 0.6
     assert agreement(trained) > agreement(untrained) + 0.3
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -164,9 +165,8 @@ def test_a_fitted_models_embedding_ignores_row_and_column_order(fitted) -> None:
 
 @pytest.mark.slow
 def test_training_reduces_the_loss(data, samples) -> None:
-    model = SetEncoderModel(samples=samples, epochs=120, learning_rate=1e-2, head="nearest50").fit(
-        data
-    )
+    model = SetEncoderModel(samples=samples, epochs=120, learning_rate=1e-2, head="nearest50")
+    model.fit(data)
     curve = np.asarray(model.loss_curve_)
     assert len(curve) == 120
     assert curve[-20:].mean() < curve[:20].mean() - 0.2
@@ -178,15 +178,19 @@ def test_the_registry_holds_the_set_encoder() -> None:
 
 
 def test_the_head_reads_the_embedding_beside_or_instead_of_meta_features(data, samples) -> None:
-    combined = SetEncoderModel(samples=samples, epochs=2, head_params=SMALL_HEAD).fit(data)
-    names = combined.head_.scaler_.names_
+    combined = SetEncoderModel(samples=samples, epochs=2, head_params=SMALL_HEAD)
+    combined.fit(data)
+    head: Any = combined.head_  # a Surrogate
+    names = head.scaler_.names_
     assert [n for n in names if n.startswith(SET_PREFIX)] == combined.columns_
     assert set(data.metafeatures.columns) <= set(names)
     alone = SetEncoderModel(
         samples=samples, epochs=2, combine=False, head="relation", head_params=SMALL_HEAD
-    ).fit(data)
-    assert alone.head_.scaler_.names_ == alone.columns_
-    assert alone.head_.name == "relation"
+    )
+    alone.fit(data)
+    head = alone.head_
+    assert head.name == "relation"
+    assert head.scaler_.names_ == alone.columns_
 
 
 def test_predictions_from_samples_or_from_columns_agree(fitted, data, samples) -> None:
