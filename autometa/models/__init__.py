@@ -77,6 +77,8 @@ __all__ = [
     "NearestDatasets50",
     "PrototypeModel",
     "Surrogate",
+    "RelationSurrogate",
+    "SetEncoderModel",
     "MAMLSurrogate",
     "ReptileSurrogate",
     "SimilarityModel",

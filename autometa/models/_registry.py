@@ -30,13 +30,15 @@ _MODELS: dict[str, str | type[MetaModel]] = {
     "portfolio": "autometa.models._baselines:GreedyPortfolio",
     "nearest": "autometa.models._baselines:NearestDatasets",
     "nearest50": "autometa.models._baselines:NearestDatasets50",
-    # torch models (autometa/models/_surrogate.py, _prototypes.py, _maml.py, _reptile.py,
-    # _similarity.py)
+    # torch models (autometa/models/_surrogate.py, _relation.py, _prototypes.py, _maml.py,
+    # _reptile.py, _similarity.py, _set_encoder.py)
     "surrogate": "autometa.models._surrogate:Surrogate",
+    "relation": "autometa.models._relation:RelationSurrogate",
     "prototypes": "autometa.models._prototypes:PrototypeModel",
     "maml": "autometa.models._maml:MAMLSurrogate",
     "reptile": "autometa.models._reptile:ReptileSurrogate",
     "similarity": "autometa.models._similarity:SimilarityModel",
+    "dataset2vec": "autometa.models._set_encoder:SetEncoderModel",
 }
 
 

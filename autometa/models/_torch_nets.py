@@ -9,6 +9,10 @@ torch.
 - :class:`ScoreNet` (of :class:`~autometa.models.Surrogate` and its MAML and Reptile
   subclasses) and its :class:`EnsembleLinear` layers; the losses :func:`listwise_loss` and
   :func:`pairwise_loss`; the meta-learned inner learning rates :class:`Adapter`;
+- :class:`RelationNet` (of :class:`~autometa.models.RelationSurrogate`): the two towers
+  of :class:`ScoreNet` joined by a small relation network instead of a dot product;
+- :class:`SetEncoderNet` (of :class:`~autometa.models.SetEncoderModel`): a
+  Dataset2Vec-style encoder of a sample of a dataset's rows;
 - :func:`encoder`, the embedding network of :class:`~autometa.models.PrototypeModel` and
   :class:`~autometa.models.SimilarityModel`.
 """
@@ -23,7 +27,9 @@ from torch import nn
 __all__ = [
     "Adapter",
     "EnsembleLinear",
+    "RelationNet",
     "ScoreNet",
+    "SetEncoderNet",
     "encoder",
     "listwise_loss",
     "pairwise_loss",
@@ -87,6 +93,111 @@ class ScoreNet(nn.Module):
 
     def forward(self, x_mf: torch.Tensor, x_cfg: torch.Tensor) -> torch.Tensor:
         return self.scores(self.dataset_embedding(x_mf), self.config_embeddings(x_cfg))
+
+
+class RelationNet(nn.Module):
+    """The relation surrogate's network (see :mod:`autometa.models._relation`).
+
+    The towers are :class:`ScoreNet`'s (the dataset tower outputs ``dim`` values, without
+    the extra dataset bias); the score of a (dataset, configuration) pair is a one-hidden-
+    layer MLP over ``[e_d, e_c, e_d * e_c]`` plus a per-configuration bias. The MLP's first
+    layer is applied to the three parts separately (``w_d``, ``w_c``, ``w_p``), which is the
+    same linear map without building the (datasets x configurations x 3 dim) input.
+    """
+
+    def __init__(
+        self,
+        members: int,
+        n_metafeatures: int,
+        n_config_features: int,
+        n_configs: int,
+        hidden: int,
+        dim: int,
+        relation_hidden: int,
+        dropout: float,
+    ) -> None:
+        super().__init__()
+        self.dim = dim
+        self.dataset_net = nn.Sequential(
+            EnsembleLinear(members, n_metafeatures, hidden),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            EnsembleLinear(members, hidden, dim),
+        )
+        self.config_net = nn.Sequential(
+            EnsembleLinear(members, n_config_features, hidden),
+            nn.ReLU(),
+            EnsembleLinear(members, hidden, dim),
+        )
+        self.config_embedding = nn.Parameter(torch.zeros(members, n_configs, dim))
+        self.config_bias = nn.Parameter(torch.zeros(members, 1, n_configs))
+        bound = 1.0 / math.sqrt(3 * dim)
+        h = relation_hidden
+        self.w_d = nn.Parameter(torch.empty(members, dim, h).uniform_(-bound, bound))
+        self.w_c = nn.Parameter(torch.empty(members, dim, h).uniform_(-bound, bound))
+        self.w_p = nn.Parameter(torch.empty(members, dim, h).uniform_(-bound, bound))
+        self.b_r = nn.Parameter(torch.zeros(members, 1, 1, h))
+        out = 1.0 / math.sqrt(h)
+        self.w_o = nn.Parameter(torch.empty(members, 1, 1, h).uniform_(-out, out))
+
+    def dataset_embedding(self, x_mf: torch.Tensor) -> torch.Tensor:
+        return self.dataset_net(x_mf)
+
+    def config_embeddings(self, x_cfg: torch.Tensor) -> torch.Tensor:
+        return self.config_net(x_cfg) + self.config_embedding
+
+    def scores(self, u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        """(m, b, dim) x (m, c, dim) -> (m, b, c)."""
+        hd = torch.bmm(u, self.w_d)  # (m, b, h)
+        hc = torch.bmm(v, self.w_c)  # (m, c, h)
+        hp = torch.matmul(u[:, :, None, :] * v[:, None, :, :], self.w_p[:, None])  # (m,b,c,h)
+        hidden = torch.relu(hp + hd[:, :, None, :] + hc[:, None, :, :] + self.b_r)
+        return (hidden * self.w_o).sum(-1) + self.config_bias
+
+    def forward(self, x_mf: torch.Tensor, x_cfg: torch.Tensor) -> torch.Tensor:
+        return self.scores(self.dataset_embedding(x_mf), self.config_embeddings(x_cfg))
+
+
+class SetEncoderNet(nn.Module):
+    """A Dataset2Vec-style encoder of a sample of a dataset (Jomaa et al., 2021).
+
+    For each (feature ``f``, target column ``t``) pair, the rows' ``(x_nf, y_nt)`` go through
+    ``phi`` and are averaged over the rows; the result goes through ``psi`` and is averaged
+    over the pairs; ``rho`` maps the average to the embedding. Averages are over the
+    unmasked rows, features and target columns, so the embedding does not depend on their
+    order.
+
+    Inputs: ``x`` (batch, rows, features), ``y`` (batch, rows, targets) and the 0/1 masks
+    ``row_mask`` (batch, rows), ``feature_mask`` (batch, features), ``target_mask``
+    (batch, targets). Output: (batch, dim).
+    """
+
+    def __init__(self, hidden: int, dim: int) -> None:
+        super().__init__()
+        self.phi = nn.Sequential(nn.Linear(2, hidden), nn.ReLU(), nn.Linear(hidden, hidden))
+        self.psi = nn.Sequential(nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, hidden))
+        self.rho = nn.Sequential(nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, dim))
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        row_mask: torch.Tensor,
+        feature_mask: torch.Tensor,
+        target_mask: torch.Tensor,
+    ) -> torch.Tensor:
+        first: nn.Linear = self.phi[0]  # type: ignore[assignment]
+        w0, b0 = first.weight, first.bias  # (h, 2), (h,)
+        a = x[..., None] * w0[:, 0]  # (b, n, f, h)
+        c = y[..., None] * w0[:, 1]  # (b, n, t, h)
+        z = torch.relu(a[:, :, :, None, :] + c[:, :, None, :, :] + b0)  # (b, n, f, t, h)
+        z = torch.relu(self.phi[2](z))
+        rows = row_mask[:, :, None, None, None]
+        z = (z * rows).sum(1) / rows.sum(1).clamp(min=1)  # (b, f, t, h)
+        p = torch.relu(self.psi(z))
+        pairs = (feature_mask[:, :, None] * target_mask[:, None, :])[..., None]  # (b, f, t, 1)
+        p = (p * pairs).sum((1, 2)) / pairs.sum((1, 2)).clamp(min=1)  # (b, h)
+        return self.rho(p)
 
 
 class Adapter(nn.Module):

@@ -80,3 +80,30 @@ def make_legacy(path, schema: int = 2) -> None:
         file = path / "arrays.pt"
         header["files"] = {"arrays.pt": {"sha256": sha256_file(file), "bytes": file.stat().st_size}}
     (path / "model.json").write_text(json.dumps(header))
+
+
+def make_raw_samples(data: TaskData, extra_ids=(), seed: int = 0):
+    """Raw-data samples (``DatasetSamples``) for the datasets of ``data`` and ``extra_ids``.
+
+    Each dataset's features are Gaussian; its target depends on them with a strength and
+    a number of informative features taken from its first two meta-features (0.5 for the
+    extra ids), so the raw data carries what the scores depend on.
+    """
+    from autometa.models._set_encoder import DatasetSamples
+
+    rng = np.random.default_rng(seed)
+    frames = {}
+    mf = data.metafeatures
+    for key in [*data.dataset_ids, *extra_ids]:
+        a, b = mf.loc[key].iloc[:2].to_numpy() if key in mf.index else (0.5, 0.5)
+        n, f = int(rng.integers(30, 90)), int(rng.integers(3, 12))
+        x = rng.normal(size=(n, f))
+        k = 1 + int(abs(b) * 2) % f
+        signal = x[:, :k].sum(axis=1) * float(np.tanh(a))
+        noise = rng.normal(size=n)
+        if data.task == "classification":
+            y = (signal + noise > 0).astype(int)
+        else:
+            y = signal + 0.3 * noise
+        frames[key] = (pd.DataFrame(x, columns=[f"c{j}" for j in range(f)]), pd.Series(y))
+    return DatasetSamples.from_frames(frames, data.task)

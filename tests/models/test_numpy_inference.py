@@ -30,6 +30,7 @@ torch.set_num_threads(1)
 #: Every registered model with a torch network, and small settings to fit it.
 TORCH_MODELS = {
     "surrogate": {"epochs": 30, "n_members": 3},
+    "relation": {"epochs": 30, "n_members": 3},
     "prototypes": {"episodes": 30},
     "maml": {"epochs": 30, "meta_epochs": 4, "n_members": 3},
     "reptile": {"epochs": 30, "meta_epochs": 2, "n_members": 3},

@@ -15,6 +15,8 @@ from autometa.cli import main
 from autometa.kb import KnowledgeBase, import_lcdb
 from autometa.models import CostModel, Explainer, OODScorer, TaskData, model_class, model_names
 
+from ._synthetic import make_raw_samples
+
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "lcdb"
 #: Small settings for whichever model takes them (as in the conformance suite).
 SMALL = {"epochs": 6, "meta_epochs": 3, "n_members": 2, "episodes": 10, "hidden": 16}
@@ -54,6 +56,10 @@ def test_every_meta_model_ranks_as_before(name, kbs, lcdb):
     base, merged = kbs
     accepted = inspect.signature(model_class(name).__init__).parameters
     params = {k: v for k, v in SMALL.items() if k in accepted}
+    if "samples" in accepted:  # a model of the raw data (the set encoder): synthetic samples
+        params["samples"] = make_raw_samples(
+            TaskData.from_kb(base, "classification"), extra_ids=["new/a", "new/b"]
+        )
     fitted = [
         model_class(name)(**params, random_state=0).fit(TaskData.from_kb(kb, "classification"))
         for kb in (base, merged)
