@@ -51,6 +51,18 @@ class EnsembleLinear(nn.Module):
         return torch.baddbmm(self.bias, x, self.weight)
 
 
+def tower(
+    members: int, n_in: int, hidden: int, n_out: int, dropout: float | None = None
+) -> nn.Sequential:
+    """An ensemble of one-hidden-layer ReLU networks (dropout after the hidden layer when
+    given): the dataset and configuration towers of the score networks."""
+    layers: list[nn.Module] = [EnsembleLinear(members, n_in, hidden), nn.ReLU()]
+    if dropout is not None:
+        layers.append(nn.Dropout(dropout))
+    layers.append(EnsembleLinear(members, hidden, n_out))
+    return nn.Sequential(*layers)
+
+
 class ScoreNet(nn.Module):
     """The surrogate's network (see :mod:`autometa.models._surrogate`)."""
 
@@ -66,17 +78,8 @@ class ScoreNet(nn.Module):
     ) -> None:
         super().__init__()
         self.dim = dim
-        self.dataset_net = nn.Sequential(
-            EnsembleLinear(members, n_metafeatures, hidden),
-            nn.ReLU(),
-            nn.Dropout(dropout),
-            EnsembleLinear(members, hidden, dim + 1),
-        )
-        self.config_net = nn.Sequential(
-            EnsembleLinear(members, n_config_features, hidden),
-            nn.ReLU(),
-            EnsembleLinear(members, hidden, dim),
-        )
+        self.dataset_net = tower(members, n_metafeatures, hidden, dim + 1, dropout)
+        self.config_net = tower(members, n_config_features, hidden, dim)
         self.config_embedding = nn.Parameter(torch.zeros(members, n_configs, dim))
         self.config_bias = nn.Parameter(torch.zeros(members, 1, n_configs))
 
@@ -118,17 +121,8 @@ class RelationNet(nn.Module):
     ) -> None:
         super().__init__()
         self.dim = dim
-        self.dataset_net = nn.Sequential(
-            EnsembleLinear(members, n_metafeatures, hidden),
-            nn.ReLU(),
-            nn.Dropout(dropout),
-            EnsembleLinear(members, hidden, dim),
-        )
-        self.config_net = nn.Sequential(
-            EnsembleLinear(members, n_config_features, hidden),
-            nn.ReLU(),
-            EnsembleLinear(members, hidden, dim),
-        )
+        self.dataset_net = tower(members, n_metafeatures, hidden, dim, dropout)
+        self.config_net = tower(members, n_config_features, hidden, dim)
         self.config_embedding = nn.Parameter(torch.zeros(members, n_configs, dim))
         self.config_bias = nn.Parameter(torch.zeros(members, 1, n_configs))
         bound = 1.0 / math.sqrt(3 * dim)
