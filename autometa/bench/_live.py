@@ -33,6 +33,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from autometa._exceptions import ParameterError
+
 __all__ = ["LiveDataset", "choose_live_datasets", "live_methods", "pmlb_dir", "run_live"]
 
 logger = logging.getLogger(__name__)
@@ -233,7 +235,10 @@ def run_live(
     if flaml is None:
         flaml = flaml_available()
     if max_rows is not None and max_rows < 4:
-        raise ValueError(f"max_rows must be at least 4, got {max_rows}")
+        raise ParameterError(
+            f"The 'max_rows' parameter of run_live must be an int >= 4 or None. Got "
+            f"{max_rows!r} instead."
+        )
     rows = []
     models: dict[tuple[str | None, str], tuple[Any, Any]] = {}
     for ds in datasets:
@@ -264,7 +269,10 @@ def run_live(
         if methods is not None:
             unknown = sorted(set(methods) - set(chosen))
             if unknown:
-                raise ValueError(f"unknown live methods {unknown}; known: {sorted(chosen)}")
+                raise ParameterError(
+                    f"The 'methods' parameter of run_live names unknown methods {unknown}. "
+                    f"Choose among {sorted(chosen)}."
+                )
             chosen = {name: est for name, est in chosen.items() if name in set(methods)}
         for method, est in chosen.items():
             t0, c0 = time.perf_counter(), time.process_time()

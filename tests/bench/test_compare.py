@@ -159,5 +159,5 @@ def test_run_live_keeps_the_named_methods_and_caps_the_rows(tmp_path, small_kb) 
     assert list(res["method"]) == methods
     assert res["score"].notna().all()
     assert (res["n_train"] == 75).all()  # the 100 rows drawn, split 75/25
-    with pytest.raises(ValueError, match=r"unknown live methods \['sklearn SVM'\]"):
+    with pytest.raises(ParameterError, match=r"names unknown methods \['sklearn SVM'\]"):
         run_live(small_kb, data, ranker="nearest", flaml=False, methods=["sklearn SVM"])
