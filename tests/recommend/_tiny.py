@@ -23,6 +23,14 @@ from autometa.learners import learners_for
 TASKS = ("classification", "regression")
 
 
+def numeric_frame() -> pd.DataFrame:
+    """90 rows of a two-class problem: four numeric features ``a``-``d`` and the target ``y``."""
+    X, y = make_classification(n_samples=90, n_features=4, n_informative=2, random_state=3)
+    df = pd.DataFrame(X, columns=list("abcd"))
+    df["y"] = y
+    return df
+
+
 def _datasets(task: str, seed: int) -> list[tuple[str, pd.DataFrame, pd.Series]]:
     rng = np.random.default_rng(seed)
     out = []

@@ -15,6 +15,7 @@ import pytest
 from autometa.models import MetaModel, Prediction, TaskData
 from autometa.models._intervals import IntervalCalibration, interval_bounds
 from autometa.recommend import SCORE_SCALE, recommend
+from recommend._tiny import numeric_frame
 
 CAL = IntervalCalibration(
     nominal=0.95,
@@ -50,12 +51,7 @@ class _Spread(MetaModel):
 
 @pytest.fixture(scope="module")
 def frame() -> pd.DataFrame:
-    from sklearn.datasets import make_classification
-
-    X, y = make_classification(n_samples=90, n_features=4, n_informative=2, random_state=3)
-    df = pd.DataFrame(X, columns=list("abcd"))
-    df["y"] = y
-    return df
+    return numeric_frame()
 
 
 @pytest.fixture(scope="module")

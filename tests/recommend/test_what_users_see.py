@@ -16,16 +16,12 @@ from autometa import OutOfDistributionWarning
 from autometa.kb import KnowledgeBase
 from autometa.models import MetaModel, Prediction, TaskData, load_default_model
 from autometa.recommend import recommend, recommend_from_metafeatures
+from recommend._tiny import numeric_frame
 
 
 @pytest.fixture(scope="module")
 def frame() -> pd.DataFrame:
-    from sklearn.datasets import make_classification
-
-    X, y = make_classification(n_samples=90, n_features=4, n_informative=2, random_state=3)
-    df = pd.DataFrame(X, columns=list("abcd"))
-    df["y"] = y
-    return df
+    return numeric_frame()
 
 
 def _quiet_recommend(*args, **kwargs):
