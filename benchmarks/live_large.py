@@ -34,17 +34,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from autometa.bench import LiveDataset, run_live, wilcoxon_p
+from autometa.bench import LiveDataset, pmlb_dir, run_live, wilcoxon_p
 from autometa.kb import KnowledgeBase
 
-PMLB = next(
-    (
-        p / "shared" / "datasets" / "pmlb"
-        for p in Path(__file__).resolve().parents[1:]
-        if (p / "shared" / "datasets" / "pmlb" / "index.tsv").is_file()
-    ),
-    Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "pmlb",
-)
+PMLB = pmlb_dir() or Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "pmlb"
 METHODS = (
     "autometa zero-shot",
     "sklearn RF",

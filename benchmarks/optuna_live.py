@@ -57,15 +57,10 @@ import numpy as np
 import optuna
 import pandas as pd
 
+from autometa.bench import pmlb_dir
+
 # ../shared/datasets/pmlb next to the checkout (or next to a parent, for git worktrees)
-PMLB = next(
-    (
-        p / "shared" / "datasets" / "pmlb"
-        for p in Path(__file__).resolve().parents[1:]
-        if (p / "shared" / "datasets" / "pmlb" / "index.tsv").is_file()
-    ),
-    Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "pmlb",
-)
+PMLB = pmlb_dir() or Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "pmlb"
 METHODS = ("tpe", "random", "tpe+warm", "metasampler")
 KS = (1, 3, 5, 10, 20, 30, 50)
 TEST_KS = (10, 30, 50)

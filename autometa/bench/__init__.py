@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from autometa.bench._compare import run_compare, settings_for
 from autometa.bench._hybrid import PortfolioHybrid, hybrid_method
-from autometa.bench._live import LiveDataset, live_methods, run_live
+from autometa.bench._live import LiveDataset, live_methods, pmlb_dir, run_live
 from autometa.bench._lodo import (
     DEFAULT_KS,
     DEFAULT_METHODS,
@@ -49,6 +49,7 @@ __all__ = [
     "nemenyi_cd",
     "nemenyi_q",
     "plot_cd",
+    "pmlb_dir",
     "run_live",
     "run_lodo",
     "wilcoxon_p",

@@ -273,7 +273,7 @@ def run_live(
                     f"The 'methods' parameter of run_live names unknown methods {unknown}. "
                     f"Choose among {sorted(chosen)}."
                 )
-            chosen = {name: est for name, est in chosen.items() if name in set(methods)}
+            chosen = {name: est for name, est in chosen.items() if name in methods}
         for method, est in chosen.items():
             t0, c0 = time.perf_counter(), time.process_time()
             error = ""
