@@ -656,7 +656,8 @@ class KnowledgeBase:
             return _Apart(set(), set(), set())
         task_of = self._datasets.set_index("dataset_id")["task"]
         config_task = self._configurations.set_index("config_id")["task"]
-        side_runs, other = self._runs.loc[side], self._runs.loc[~side]
+        ids = self._runs[["dataset_id", "config_id"]]  # not the whole rows: faster
+        side_runs, other = ids.loc[side], ids.loc[~side]
 
         def values(column: pd.Series) -> set[str]:
             return set(column.unique())  # unique first: iterating arrow strings is slow
@@ -677,9 +678,12 @@ class KnowledgeBase:
             datasets = datasets.loc[datasets["task"] == task]
         return [d for d in datasets["dataset_id"] if d not in apart.datasets]
 
-    def _dense_runs(self, task: str, apart: _Apart) -> pd.DataFrame:
-        """The runs of ``task`` in its dense matrix (every size)."""
-        runs = self._runs.loc[self._runs["dataset_id"].isin(self._dense_ids(task, apart))]
+    def _dense_runs(
+        self, task: str, apart: _Apart, columns: list[str] | None = None
+    ) -> pd.DataFrame:
+        """The runs of ``task`` in its dense matrix (every size), with ``columns`` only."""
+        runs = self._runs if columns is None else self._runs[columns]
+        runs = runs.loc[runs["dataset_id"].isin(self._dense_ids(task, apart))]
         if task in apart.tasks:
             runs = runs.loc[~runs["source"].isin(SIDE_SOURCES)]
         return runs
@@ -688,7 +692,8 @@ class KnowledgeBase:
         n_datasets = len(self._dense_ids(task, apart))
         if n_datasets == 0:
             return []
-        runs = self.runs_at_size(self._dense_runs(task, apart))
+        columns = ["dataset_id", "config_id", "source", "n_rows_used"]
+        runs = self.runs_at_size(self._dense_runs(task, apart, columns))
         coverage = runs.groupby("config_id")["dataset_id"].nunique() / n_datasets
         ids = set(coverage.index[coverage >= min_coverage])
         task_configs = self._configurations.loc[self._configurations["task"] == task]

@@ -122,14 +122,14 @@ def check_table(frame: Any, table: str, where: str) -> pd.DataFrame:
     if "task" in result.columns:
         from autometa.learners import TASKS
 
-        bad = sorted(set(result["task"]) - set(TASKS))
+        bad = sorted(set(result["task"].unique()) - set(TASKS))
         if bad:
             raise KnowledgeBaseError(
                 f"The 'task' column of the {table} table ({where}) must hold one of "
                 f"{list(TASKS)}. Got {show(bad)} instead."
             )
     if table == "runs":
-        bad = sorted(set(result["status"]) - set(RUN_STATUSES))
+        bad = sorted(set(result["status"].unique()) - set(RUN_STATUSES))
         if bad:
             raise KnowledgeBaseError(
                 f"The 'status' column of the runs table ({where}) must hold one of "
@@ -174,6 +174,13 @@ def check_metafeatures(frame: Any, where: str) -> pd.DataFrame:
     return out
 
 
+def _unknown(ids: Any, known: Any) -> list[str]:
+    """The distinct values of ``ids`` not in ``known``, sorted. Deduplicated first: a runs
+    table has tens of thousands of rows, and iterating Arrow-backed strings is slow."""
+    known_set = set(pd.Series(known).unique().tolist())
+    return sorted(v for v in pd.Series(ids).unique().tolist() if v not in known_set)
+
+
 def check_consistency(
     datasets: pd.DataFrame,
     configurations: pd.DataFrame,
@@ -182,19 +189,19 @@ def check_consistency(
     where: str,
 ) -> None:
     """Runs reference known datasets and configurations of the same task."""
-    missing = sorted(set(runs["dataset_id"]) - set(datasets["dataset_id"]))
+    missing = _unknown(runs["dataset_id"], datasets["dataset_id"])
     if missing:
         raise KnowledgeBaseError(
             f"Runs ({where}) refer to dataset(s) {show(missing)} that are not in the "
             "knowledge base. Add them first with add_datasets()."
         )
-    missing = sorted(set(runs["config_id"]) - set(configurations["config_id"]))
+    missing = _unknown(runs["config_id"], configurations["config_id"])
     if missing:
         raise KnowledgeBaseError(
             f"Runs ({where}) refer to configuration(s) {show(missing)} that are not in the "
             "knowledge base. Add them first with add_configurations()."
         )
-    missing = sorted(set(metafeatures.index) - set(datasets["dataset_id"]))
+    missing = _unknown(metafeatures.index, datasets["dataset_id"])
     if missing:
         raise KnowledgeBaseError(
             f"Meta-features ({where}) are given for dataset(s) {show(missing)} that are not "
@@ -203,8 +210,10 @@ def check_consistency(
     if len(runs):
         d_task = datasets.set_index("dataset_id")["task"]
         c_task = configurations.set_index("config_id")["task"]
+        # every id is known (checked above); positions are faster than map() on strings
         mismatch = (
-            runs["dataset_id"].map(d_task).to_numpy() != runs["config_id"].map(c_task).to_numpy()
+            d_task.to_numpy()[d_task.index.get_indexer(runs["dataset_id"])]
+            != c_task.to_numpy()[c_task.index.get_indexer(runs["config_id"])]
         )
         if mismatch.any():
             row = runs.loc[mismatch].iloc[0]

@@ -285,16 +285,25 @@ class CostModel:
         n_predict = n_rows if n_predict is None else n_predict
         fit = np.full(len(pairs), np.nan)
         pred = np.full(len(pairs), np.nan)
-        one = np.ones(1)
-        for i, (learner, params) in enumerate(pairs):
-            model = self.fit_models_.get(str(learner))
+        rows: dict[str, list[int]] = {}
+        for i, (learner, _) in enumerate(pairs):
+            rows.setdefault(str(learner), []).append(i)
+        for learner, at in rows.items():  # one design matrix per learner
+            model = self.fit_models_.get(learner)
             if model is None:
                 continue
-            params = json.loads(params) if isinstance(params, str) else dict(params)
-            enc = get_learner(str(learner)).encode(params)[None, :]
-            X = _design(enc, one * n_rows, one * n_features, one * n_classes)
-            fit[i] = 10.0 ** model.predict(X)[0]
-            pmodel = self.predict_models_.get(str(learner))
+            space = get_learner(learner)
+            enc = np.vstack(
+                [
+                    space.encode(json.loads(p) if isinstance(p, str) else dict(p))
+                    for p in (pairs[i][1] for i in at)
+                ]
+            )
+            one = np.ones(len(at))
+            fit[at] = 10.0 ** model.predict(
+                _design(enc, one * n_rows, one * n_features, one * n_classes)
+            )
+            pmodel = self.predict_models_.get(learner)
             if pmodel is not None:
                 Xp = _design(
                     enc,
@@ -303,7 +312,7 @@ class CostModel:
                     one * n_classes,
                     np.log10(one * max(n_rows, 1.0)),
                 )
-                pred[i] = 10.0 ** pmodel.predict(Xp)[0]
+                pred[at] = 10.0 ** pmodel.predict(Xp)
         return pd.DataFrame({"fit_time": fit, "predict_time": pred}, index=index)
 
     # -- persistence ----------------------------------------------------------------------

@@ -111,21 +111,16 @@ def order_by_cost(
     cost = table["fit_time"].to_numpy(dtype=np.float64)
     if not np.isfinite(score).any() or not np.isfinite(cost).any():
         return table.reset_index(drop=True)
-    remaining = list(range(len(table)))
+    cost = np.where(np.isfinite(cost), cost, math.inf)  # no prediction: the slowest
+    left = np.isfinite(score)  # rows still to place; those without a score come last
     order: list[int] = []
-    while remaining:
-        scores = score[remaining]
-        if not np.isfinite(scores).any():
-            order.extend(remaining)
-            break
-        top = remaining[int(np.nanargmax(scores))]
-        tied = [
-            i for i in remaining if np.isfinite(score[i]) and score[i] >= score[top] - tolerance
-        ]
-        pick = min(tied, key=lambda i: (cost[i] if math.isfinite(cost[i]) else math.inf, i))
-        slow = cost[top] if math.isfinite(cost[top]) else math.inf
-        if not slow > max(MIN_SECONDS, 2.0 * cost[pick]):
+    while left.any():
+        top = int(np.argmax(np.where(left, score, -math.inf)))  # first of the best
+        tied = np.flatnonzero(left & (score >= score[top] - tolerance))
+        pick = int(tied[np.argmin(cost[tied])])  # the fastest, the first among equals
+        if not cost[top] > max(MIN_SECONDS, 2.0 * cost[pick]):
             pick = top
         order.append(pick)
-        remaining.remove(pick)
+        left[pick] = False
+    order += np.flatnonzero(~np.isfinite(score)).tolist()
     return table.iloc[order].reset_index(drop=True)
