@@ -333,11 +333,12 @@ def test_explainer_probabilities_say_why_they_differ():
 def test_every_kb_dataset_finds_itself_first(task, default_kb):
     explainer = load_default_model(task, "explainer")
     data = TaskData.from_kb(default_kb, task)
+    zero = 1e-6  # rounding differs between CPUs (1.9e-9 seen); non-duplicates are >= 2e-3 apart
     for d in data.dataset_ids:
         nb = explainer.neighbours(data.metafeatures.loc[d], k=3)
-        assert nb["distance"].iloc[0] == pytest.approx(0.0, abs=1e-9), d
+        assert nb["distance"].iloc[0] == pytest.approx(0.0, abs=zero), d
         # itself, or an exact duplicate of its meta-features listed before it
-        at_zero = nb.loc[nb["distance"] <= 1e-9, "dataset_id"]
+        at_zero = nb.loc[nb["distance"] <= zero, "dataset_id"]
         assert d in set(at_zero), d
 
 
