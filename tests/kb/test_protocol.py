@@ -9,9 +9,15 @@ one thread per fit): every metric to 1e-12, the status, the error, the sizes and
 provenance (dropped classes, NaN folds, warnings) must be those stored, and fit and predict
 times must be recorded.
 
-One known difference: configurations stored with ``criterion="friedman_mse"`` (deprecated
-by scikit-learn 1.9, which warned at each fit) are read as the equivalent
-``"squared_error"`` since schema 2, so they now fit without that warning.
+Two known differences:
+
+- configurations stored with ``criterion="friedman_mse"`` (deprecated by scikit-learn 1.9,
+  which warned at each fit) are read as the equivalent ``"squared_error"`` since schema 2,
+  so they now fit without that warning;
+- MLPs run up to 1,000 epochs, no longer scikit-learn's 200 (issue 12): a stored MLP run
+  that converged within 200 epochs is reproduced exactly, one that warned of
+  non-convergence trains longer now, so its values may differ and it warns less often
+  (until ``kb-build`` stage ``mlp`` replaces those runs in the shipped knowledge base).
 """
 
 from __future__ import annotations
@@ -101,6 +107,8 @@ def test_stored_metric_values_are_reproduced(sample) -> None:
     exact, close = [], []
     for (_, old), (_, now) in zip(chosen.iterrows(), new.iterrows()):
         where = f"{old['config_id']} on {old['dataset_id']}"
+        if _stopped_at_200_epochs(old):
+            continue  # trained longer now (see the module docstring)
         for name in METRICS:
             a, b = float(old[name]), float(now[name])
             if math.isnan(a) or math.isnan(b):
@@ -121,7 +129,7 @@ def test_status_error_sizes_and_provenance_are_reproduced(sample) -> None:
     chosen, new, _ = sample
     for column in ("status", "error", "n_folds", "n_rows_used", "n_train_rows"):
         assert list(new[column]) == list(chosen[column]), column
-    n_same_warnings = 0
+    n_same_warnings = n_stopped = 0
     for (_, old), (_, now) in zip(chosen.iterrows(), new.iterrows()):
         before, after = json.loads(old["provenance"]), json.loads(now["provenance"])
         warned_before, warned_after = before.pop("warnings", {}), after.pop("warnings", {})
@@ -129,11 +137,21 @@ def test_status_error_sizes_and_provenance_are_reproduced(sample) -> None:
         if warned_after == warned_before:
             n_same_warnings += 1
             continue
+        if _stopped_at_200_epochs(old):  # trains up to 1,000 epochs now
+            assert warned_after.get("convergence", 0) <= warned_before["convergence"]
+            n_stopped += 1
+            continue
         # only a retired value read as its equivalent may have lost its deprecation warning
         assert _has_retired_value(old["config_id"]), (old["config_id"], before, after)
         assert warned_after.get("convergence", 0) == warned_before.get("convergence", 0)
         assert warned_after.get("other", 0) < warned_before.get("other", 0)
-    assert n_same_warnings >= len(chosen) - 5
+    assert n_same_warnings >= len(chosen) - 5 - n_stopped
+
+
+def _stopped_at_200_epochs(run: pd.Series) -> bool:
+    """An MLP run stored with a convergence warning: measured at scikit-learn's 200 epochs."""
+    warned = json.loads(run["provenance"]).get("warnings", {}).get("convergence", 0)
+    return str(run["config_id"]).startswith("MLP") and warned > 0
 
 
 def _has_retired_value(config_id: str) -> bool:
