@@ -14,7 +14,13 @@ pool    pool v2 per task: the v1 pool (defaults and Sobol prefixes) plus per-dat
 dense   every configuration of pool v2 on every dataset of its task (v1 runs reused).
 large   for every dataset with more than 2,000 rows: each learner's best configuration of
         its dense runs, then the next best, LARGE_CONFIGS in all, on min(n_rows, 20,000) rows.
-finish  merges dense + large + hpo into kb-build/v2/default_kb (a knowledge base).
+mlp     protocol v2.1 (MLPs capped at 1,000 epochs instead of scikit-learn's 200, so that
+        they converge): every dense and large MLP run that warned of non-convergence is run
+        again with the code pinned in kb-build/v2/code_commit; the MLP runs that converged
+        within 200 epochs are what 1,000 gives too (same seeds and stopping rule) and stay.
+finish  merges dense + large + hpo into kb-build/v2/default_kb (a knowledge base); with
+        `mlp` done, its runs replace the warned ones, and the searches' warned MLP trials
+        (measured at 200 epochs, not re-run) are left out.
 preview merges dense + hpo into kb-build/v2/preview_kb, without the large stage (not a stage
         of run_v2.sh: for evaluating the meta-models while `large` runs).
 """
@@ -27,6 +33,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -52,6 +59,7 @@ N_TRIALS = int(os.environ.get("AUTOMETA_V2_TRIALS", 10))
 POOL_SIZE = 256
 LARGE_ROWS, LARGE_MIN_ROWS, LARGE_CONFIGS = 20_000, 2_000, 25
 TIME_LIMIT = {"hpo": 30.0, "dense": 10.0, "large": 120.0}
+MLP_MAX_ITER = 1000  # protocol v2.1 (stage mlp)
 
 log = logging.getLogger("kb-build")
 
@@ -269,10 +277,77 @@ def stage_large(n_jobs: int) -> None:
     )
 
 
+def _built(name: str, stage: Any) -> KnowledgeBase:
+    """A finished stage's knowledge base (``kb-build/v2/NAME``, not committed): loaded, or
+    written again from its committed work directory (every run done: seconds)."""
+    if not (OUT / name / "manifest.json").exists():
+        stage(1)
+    return KnowledgeBase.load(OUT / name)
+
+
+def _mlp_unconverged(runs: pd.DataFrame) -> pd.Series:
+    """Runs of an MLP whose fits warned of non-convergence (``provenance.warnings``)."""
+    warned = runs["provenance"].map(
+        lambda p: bool(json.loads(p).get("warnings", {}).get("convergence")) if p else False
+    )
+    return runs["config_id"].str.startswith("MLP") & warned.astype(bool)
+
+
+def _rerun_plan(kb: KnowledgeBase) -> dict[str, list[Configuration]]:
+    params = kb.configurations.set_index("config_id")
+    runs = kb.runs.loc[_mlp_unconverged(kb.runs)]
+    return {
+        dataset_id: [
+            Configuration.from_json(params.loc[c, "learner"], params.loc[c, "params"])
+            for c in sorted(group["config_id"])
+        ]
+        for dataset_id, group in runs.groupby("dataset_id")
+    }
+
+
+def stage_mlp(n_jobs: int) -> None:
+    from autometa.learners import get_learner
+
+    if get_learner("MLPClassifier").fixed.get("max_iter") != MLP_MAX_ITER:
+        raise SystemExit(
+            f"stage mlp needs the code with MLPs capped at {MLP_MAX_ITER} epochs "
+            "(kb-build/v2/code_commit, checked out by run_v2.sh)."
+        )
+    for name, stage, rows, limit in (
+        ("dense_kb", stage_dense, PROTOCOL["max_rows"], TIME_LIMIT["dense"]),
+        ("large_kb", stage_large, LARGE_ROWS, TIME_LIMIT["large"]),
+    ):
+        plan = _rerun_plan(_built(name, stage))
+        log.info("mlp: %s, %d runs on %d datasets", name, sum(map(len, plan.values())), len(plan))
+        out = OUT / ("mlp_" + name)
+        _seed_workdir(out, None, [OUT / (name + ".build")])
+        build_knowledge_base(
+            [s for s in _specs() if s.dataset_id in plan],
+            out,
+            configurations=plan,
+            folds=PROTOCOL["folds"],
+            max_rows=rows,
+            seed=PROTOCOL["seed"],
+            time_limit=limit,
+            n_jobs=n_jobs,
+            chunk_size=1 if name == "large_kb" else 4,
+            command="python kb-build/build_v2.py mlp",
+        )
+
+
 def stage_finish(preview: bool = False) -> None:
-    dense = KnowledgeBase.load(OUT / "dense_kb")
+    dense = _built("dense_kb", stage_dense)
     hpo_runs, hpo_configs = _hpo_runs()
-    kb = dense if preview else dense.merge(KnowledgeBase.load(OUT / "large_kb"))
+    mlp = (OUT / "mlp.done").exists()
+    if mlp:  # protocol v2.1: the MLP runs at 1,000 epochs replace the warned ones
+        dense = dense.merge(KnowledgeBase.load(OUT / "mlp_dense_kb"))
+        hpo_runs = hpo_runs.loc[~_mlp_unconverged(hpo_runs)]
+    kb = dense
+    if not preview:
+        large = _built("large_kb", stage_large)
+        if mlp:
+            large = large.merge(KnowledgeBase.load(OUT / "mlp_large_kb"))
+        kb = dense.merge(large)
     v1_origin = _v1().configurations.set_index("config_id")["origin"]
     configs = kb.configurations
     configs["origin"] = configs["config_id"].map(v1_origin).fillna("hpo")
@@ -287,6 +362,7 @@ def stage_finish(preview: bool = False) -> None:
             "every trial of the per-dataset searches (source 'hpo')."
         ),
         "build_v2": {
+            "mlp_max_iter": MLP_MAX_ITER if mlp else 200,
             "n_trials": N_TRIALS,
             "pool_size": POOL_SIZE,
             "large_rows": LARGE_ROWS,
@@ -313,7 +389,9 @@ def stage_finish(preview: bool = False) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("stage", choices=["hpo", "pool", "dense", "large", "finish", "preview"])
+    parser.add_argument(
+        "stage", choices=["hpo", "pool", "dense", "large", "mlp", "finish", "preview"]
+    )
     parser.add_argument("--n-jobs", type=int, default=2)
     args = parser.parse_args()
     logging.basicConfig(
@@ -330,6 +408,8 @@ def main() -> None:
         stage_dense(args.n_jobs)
     elif args.stage == "large":
         stage_large(args.n_jobs)
+    elif args.stage == "mlp":
+        stage_mlp(args.n_jobs)
     else:
         stage_finish(preview=args.stage == "preview")
 

@@ -43,7 +43,7 @@ commit_parts() {
 ) &
 committer=$!
 trap 'kill $committer 2>/dev/null' EXIT
-for stage in hpo pool dense large finish; do
+for stage in hpo pool dense large mlp finish; do
   [ -f "$out/$stage.done" ] && continue
   echo "$stage" > "$out/stage"
   echo "=== stage $stage started $(date -u +%FT%TZ)" >> "$log"
