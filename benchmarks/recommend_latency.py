@@ -21,6 +21,11 @@ fresh processes, so they hold on a busy machine where wall times do not), each t
   ``n_estimators=10``) against the next ones;
 - whether either process imported torch (neither should: the models predict in numpy).
 
+With ``--baseline DIR``, the cold ``autometa recommend`` of the checkout at ``DIR`` and of
+this one, and the import floor (``python -c "import numpy, pandas, sklearn, scipy.stats"``,
+what any process computing meta-features pays), interleaved round by round; "above the
+floor" is autometa's own share of a cold start, which depends less on the machine.
+
 Usage::
 
     python benchmarks/recommend_latency.py                 # shipped default models and KB
@@ -117,6 +122,11 @@ def _laps(text: str) -> dict[str, float]:
     return {k: float(v) for k, v in (line.split("\t") for line in text.strip().splitlines())}
 
 
+#: What any process that computes meta-features imports (scikit-learn imports scipy.stats):
+#: the part of a cold start that autometa cannot shrink.
+_FLOOR = "import numpy, pandas, sklearn, scipy.stats"
+
+
 def startup(repeat: int, baseline: str | None = None, cli_only: bool = False) -> None:
     import sys
     import tempfile
@@ -131,13 +141,18 @@ def startup(repeat: int, baseline: str | None = None, cli_only: bool = False) ->
         py = sys.executable
         bare = statistics.median(_cpu_of([py, "-c", "pass"])[0] for _ in range(repeat))
         cli = [py, "-m", "autometa.cli", "recommend", csv, "--target", "y"]
-        if baseline is not None:  # interleaved, so that both see the same load
-            pairs = [(_cpu_of(cli, baseline)[0], _cpu_of(cli)[0]) for _ in range(repeat)]
-            print(f"autometa recommend (cold), CPU s, {repeat} interleaved pairs:")
-            print("  baseline " + baseline + ": " + ", ".join(f"{a:.2f}" for a, _ in pairs))
-            print("  this checkout:  " + ", ".join(f"{b:.2f}" for _, b in pairs))
-            a, b = statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
+        if baseline is not None:  # interleaved, so that all three see the same load
+            runs = [
+                (_cpu_of(cli, baseline)[0], _cpu_of(cli)[0], _cpu_of([py, "-c", _FLOOR])[0])
+                for _ in range(repeat)
+            ]
+            a, b, f = (statistics.median(r[i] for r in runs) for i in range(3))
+            print(f"autometa recommend (cold), CPU s, {repeat} interleaved rounds:")
+            print("  baseline " + baseline + ": " + ", ".join(f"{r[0]:.2f}" for r in runs))
+            print("  this checkout:  " + ", ".join(f"{r[1]:.2f}" for r in runs))
+            print("  import floor:   " + ", ".join(f"{r[2]:.2f}" for r in runs))
             print(f"  medians: {a:.2f} -> {b:.2f} ({b / a:.2f}x)")
+            print(f"  above the floor ({f:.2f}: {_FLOOR}): {a - f:.2f} -> {b - f:.2f}")
         if baseline is not None and cli_only:
             return
         cold = statistics.median(_cpu_of(cli)[0] for _ in range(repeat))

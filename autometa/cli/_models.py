@@ -250,6 +250,18 @@ def _train_cost(kb: Any, out: Path, index: dict[str, Any], lcdb: str | None = No
     print(f"cost model      fitted on {runs} runs in {seconds:6.1f} s -> {out / 'cost'}")
 
 
+def _write_snapshots(kb_dir: Path | None, out: Path) -> None:
+    """What recommend derives from the knowledge base, saved beside the models (a fast start
+    with the default models; autometa/recommend/_snapshot.py)."""
+    from autometa._resources import package_data
+    from autometa.recommend import write_state_snapshots
+
+    start = time.perf_counter()
+    written = write_state_snapshots(kb_dir or package_data("default_kb"), out)
+    seconds = time.perf_counter() - start
+    print(f"kb state        of {len(written)} task(s) written in {seconds:6.1f} s -> {out}/*/")
+
+
 def _train(args: argparse.Namespace) -> int:
     from autometa._exceptions import ModelError
     from autometa.kb import KnowledgeBase
@@ -343,6 +355,7 @@ def _train(args: argparse.Namespace) -> int:
         index["tasks"][task] = entry
     _train_cost(kb, out, index, args.cost_lcdb)
     write_text(out / "models.json", json.dumps(index, indent=1) + "\n")
+    _write_snapshots(args.kb, out)
     size = _dir_size(out)
     print(f"wrote {out / 'models.json'} ({size / 1e6:.2f} MB in total)")
     if size > 5e6:

@@ -5,7 +5,9 @@ Layout (written by ``autometa models train``)::
     models/
       models.json                       # the index, see below
       classification/<model_name>/      # MetaModel.save directories
-      regression/<model_name>/
+      classification/kb_state.npz       # what recommend derives from the knowledge base
+      regression/<model_name>/          # (autometa/recommend/_snapshot.py)
+      regression/kb_state.npz
 
 ``models.json``::
 

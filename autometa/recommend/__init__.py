@@ -16,6 +16,7 @@ from autometa.recommend._recommend import (
     infer_task,
     recommend,
     recommend_from_metafeatures,
+    write_state_snapshots,
 )
 from autometa.recommend._recommendation import SCORE_SCALE, Recommendation, percentile_words
 
@@ -27,6 +28,7 @@ __all__ = [
     "infer_task",
     "recommend",
     "recommend_from_metafeatures",
+    "write_state_snapshots",
 ]
 
 

@@ -7,7 +7,9 @@ Resolution of the meta-model and the knowledge base
     and the shipped default knowledge base (names of the nearest datasets, what won there,
     the raw metric values, the meta-feature medians). If a ``metric`` other than the one the
     shipped models were trained for is asked, a :class:`~autometa.models.NearestDatasets`
-    model is fitted on the default knowledge base for that metric instead.
+    model is fitted on the default knowledge base for that metric instead. What is derived
+    from the knowledge base is read from the snapshot written beside the models
+    (:mod:`autometa.recommend._snapshot`) when it matches the knowledge base's files.
 ``model=<MetaModel>``
     That model ranks. If it is an :class:`~autometa.models.Explainer` and an
     :class:`~autometa.models.OODScorer` (the prototype model) it also explains; otherwise the nearest datasets and the out-of-distribution check come
@@ -75,6 +77,12 @@ from autometa._task import MAX_CLASSES, check_task, infer_task
 from autometa._validation import check_data
 from autometa.recommend._cost import check_budget, cost_model_for, order_by_cost
 from autometa.recommend._recommendation import Recommendation
+from autometa.recommend._snapshot import (
+    STATE_FILE,
+    kb_files_sha256,
+    load_kb_state,
+    save_kb_state,
+)
 
 if TYPE_CHECKING:
     from autometa.models import MetaModel
@@ -221,9 +229,22 @@ def _kb_state(kb: Any, task: str, metric: str, kb_key: str | None = None) -> _KB
 
 
 def _build_state(kb: Any, task: str, metric: str, kb_key: str) -> _KBState:
-    from autometa.models import MetaFeatureSpace, NearestDatasets, TaskData
+    from autometa.models import TaskData
 
-    data = TaskData.from_kb(kb, task, metric)
+    return _state_from(TaskData.from_kb(kb, task, metric), *_names_and_configs(kb, task), kb_key)
+
+
+def _names_and_configs(kb: Any, task: str) -> tuple[pd.Series, pd.DataFrame]:
+    """Every dataset's name; the learner and params of every configuration of ``task``."""
+    names = kb.datasets.set_index("dataset_id")["name"].astype(str)
+    configs = kb.configurations.set_index("config_id")
+    configs = configs.loc[configs["task"] == task, ["learner", "params"]].astype(str)
+    return names, configs
+
+
+def _state_from(data: Any, names: pd.Series, configs: pd.DataFrame, kb_key: str) -> _KBState:
+    from autometa.models import MetaFeatureSpace, NearestDatasets
+
     index = NearestDatasets(n_configs=25).fit(data)
     space = MetaFeatureSpace().fit(data)
     mf = data.metafeatures
@@ -231,11 +252,9 @@ def _build_state(kb: Any, task: str, metric: str, kb_key: str) -> _KBState:
     sorted_mf = {
         c: np.sort(col[np.isfinite(col)]) for c, col in zip(mf.columns, values.T, strict=True)
     }
-    datasets = kb.datasets.set_index("dataset_id")
-    configs = kb.configurations.set_index("config_id")[["learner", "params"]].astype(str)
     return _KBState(
         data=data,
-        names=datasets["name"].astype(str),
+        names=names,
         index=index,
         space=space,
         median=mf.median(),
@@ -243,6 +262,47 @@ def _build_state(kb: Any, task: str, metric: str, kb_key: str) -> _KBState:
         configurations=configs,
         kb_key=kb_key,
     )
+
+
+def _shipped_state(task: str, metric: str) -> _KBState | None:
+    """The state of the shipped knowledge base from the shipped models' snapshot
+    (:mod:`autometa.recommend._snapshot`), or None when it is missing or stale, or when the
+    shipped models have no cost model (which would then be fitted on the knowledge base)."""
+    from autometa.models import default_models_dir
+
+    models, kb_dir = default_models_dir(), package_data("default_kb")
+    if not (models / "cost" / "cost.json").is_file():
+        return None
+    sha = cached("kb-files-sha256", (tree_stamp(kb_dir),), lambda: kb_files_sha256(kb_dir))
+    key = f"sha256:{sha}"
+
+    def load() -> _KBState | None:
+        found = load_kb_state(models / task / STATE_FILE, sha, task, metric)
+        return None if found is None else _state_from(*found, key)
+
+    return cached("kb-state", (key, task, metric, "snapshot"), load)
+
+
+def write_state_snapshots(kb_dir: str | Path, models_dir: str | Path) -> list[Path]:
+    """Write ``<models_dir>/<task>/kb_state.npz`` for every task of the models directory's
+    index, from the knowledge base at ``kb_dir`` (the one the models were trained on; see
+    :mod:`autometa.recommend._snapshot`). Returns the files written."""
+    from autometa.models import TaskData, load_models_index
+
+    kb = _load_kb(str(Path(kb_dir).resolve()))
+    sha = kb_files_sha256(kb_dir)
+    if sha is None:
+        raise KnowledgeBaseError(
+            f"{kb_dir} is not a knowledge-base directory (a table is missing)."
+        )
+    written = []
+    for task, entry in load_models_index(models_dir).get("tasks", {}).items():
+        data = TaskData.from_kb(kb, task, entry.get("metric"))
+        names, configs = _names_and_configs(kb, task)
+        path = Path(models_dir) / task / STATE_FILE
+        save_kb_state(path, data=data, names=names, configurations=configs, kb_sha256=sha)
+        written.append(path)
+    return written
 
 
 @dataclass
@@ -326,8 +386,10 @@ def resolve(
             ranker = load_default_model(task, "ranker")
             explainer = _load_explainer(task, None, index)
             metric = _model_metric(ranker, metric, owner)
-            default_kb = _resolve_kb(None, required=False)
-            state = _state_or_none(default_kb, task, metric)
+            default_kb, state = None, _shipped_state(task, metric)
+            if state is None:
+                default_kb = _resolve_kb(None, required=False)
+                state = _state_or_none(default_kb, task, metric)
             return _Resolved(
                 ranker, explainer, state, metric, ranker.name, default_models_dir(), default_kb
             )

@@ -56,6 +56,16 @@ def test_train_writes_models_and_index(kb_path, tmp_path, capsys):
         assert entry["sha256"][name] == sha256_file(out / rel / "model.json")
     explainer = load_default_model("classification", "explainer", path=out)
     assert explainer.name == "prototypes"
+    # beside the models, the state recommend derives from their knowledge base (issue 15)
+    from autometa.recommend._snapshot import STATE_FILE, kb_files_sha256, load_kb_state
+
+    snapshot = load_kb_state(
+        out / "classification" / STATE_FILE,
+        kb_files_sha256(kb_path),
+        "classification",
+        entry["metric"],
+    )
+    assert snapshot is not None and snapshot[0].scores.shape[0] == 6
     printed = capsys.readouterr().out
     assert "fitted in" in printed
     # the explainer's out-of-distribution threshold is calibrated by `models train` and
