@@ -340,6 +340,8 @@ def stage_finish(preview: bool = False) -> None:
     hpo_runs, hpo_configs = _hpo_runs()
     mlp = (OUT / "mlp.done").exists()
     if mlp:  # protocol v2.1: the MLP runs at 1,000 epochs replace the warned ones
+        if not all((OUT / n / "manifest.json").exists() for n in ("mlp_dense_kb", "mlp_large_kb")):
+            stage_mlp(1)  # written again from the committed parts (every run done: seconds)
         dense = dense.merge(KnowledgeBase.load(OUT / "mlp_dense_kb"))
         hpo_runs = hpo_runs.loc[~_mlp_unconverged(hpo_runs)]
     kb = dense
