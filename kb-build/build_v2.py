@@ -340,15 +340,13 @@ def stage_finish(preview: bool = False) -> None:
     hpo_runs, hpo_configs = _hpo_runs()
     mlp = (OUT / "mlp.done").exists()
     if mlp:  # protocol v2.1: the MLP runs at 1,000 epochs replace the warned ones
-        if not all((OUT / n / "manifest.json").exists() for n in ("mlp_dense_kb", "mlp_large_kb")):
-            stage_mlp(1)  # written again from the committed parts (every run done: seconds)
-        dense = dense.merge(KnowledgeBase.load(OUT / "mlp_dense_kb"))
+        dense = dense.merge(_built("mlp_dense_kb", stage_mlp))
         hpo_runs = hpo_runs.loc[~_mlp_unconverged(hpo_runs)]
     kb = dense
     if not preview:
         large = _built("large_kb", stage_large)
         if mlp:
-            large = large.merge(KnowledgeBase.load(OUT / "mlp_large_kb"))
+            large = large.merge(_built("mlp_large_kb", stage_mlp))
         kb = dense.merge(large)
     v1_origin = _v1().configurations.set_index("config_id")["origin"]
     configs = kb.configurations
