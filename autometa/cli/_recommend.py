@@ -46,7 +46,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--learners", default=None, help="comma-separated learner names to restrict to")
     p.add_argument("--kb", default=None, help="a knowledge-base directory instead of the default")
-    p.add_argument("--model", default=None, help="a models directory instead of the default")
+    p.add_argument(
+        "--model",
+        default=None,
+        help="a models directory (autometa models train --out DIR) instead of the default; "
+        "without --kb, explained from the knowledge base it was trained on",
+    )
     p.add_argument(
         "--format",
         choices=["table", "json", "csv"],

@@ -17,6 +17,9 @@ Resolution of the meta-model and the knowledge base
 ``model=<path>``
     A models directory with the shipped layout (``models.json``, see
     :func:`autometa.models.load_default_model`): its ranker and, if present, explainer.
+    Without ``kb``, what is derived from a knowledge base comes from the directory's
+    snapshot of the one its models were trained on (``autometa models train`` writes it);
+    a directory without one falls back to the default knowledge base.
 ``model=None, kb=<KnowledgeBase or path>``
     A :class:`~autometa.models.NearestDatasets` model (auto-sklearn 1.0 style) is fitted
     on that knowledge base on the fly. It costs one pass over the normalized performance
@@ -274,12 +277,19 @@ def _shipped_state(task: str, metric: str) -> _KBState | None:
     if not (models / "cost" / "cost.json").is_file():
         return None
     sha = cached("kb-files-sha256", (tree_stamp(kb_dir),), lambda: kb_files_sha256(kb_dir))
-    key = f"sha256:{sha}"
+    return None if sha is None else _snapshot_state(models, task, metric, sha)
+
+
+def _snapshot_state(root: Path, task: str, metric: str, sha: str | None) -> _KBState | None:
+    """The state read from ``<root>/<task>/kb_state.npz``, of the knowledge base whose files'
+    checksum is ``sha`` (None: of the one the models in ``root`` were trained on)."""
+    path = root / task / STATE_FILE
 
     def load() -> _KBState | None:
-        found = load_kb_state(models / task / STATE_FILE, sha, task, metric)
+        found = load_kb_state(path, sha, task, metric)
         return None if found is None else _state_from(*found, key)
 
+    key = f"sha256:{sha}" if sha is not None else f"snapshot:{tree_stamp(path)}"
     return cached("kb-state", (key, task, metric, "snapshot"), load)
 
 
@@ -423,6 +433,17 @@ def resolve(
     metric = _model_metric(ranker, metric, owner)
     if explainer is None and _explains(ranker):
         explainer = ranker
+    if root is not None and kb is None:
+        # the state of the knowledge base these models were trained on (their snapshot),
+        # not the default's; a models directory written before snapshots falls back to it
+        state = _snapshot_state(root, task, metric, None)
+        if state is not None:  # (a directory without a cost model: fitted on the default's)
+            cost_kb = (
+                None
+                if (root / "cost" / "cost.json").is_file()
+                else _resolve_kb(None, required=False)
+            )
+            return _Resolved(ranker, explainer, state, metric, ranker.name, root, cost_kb)
     kb = _resolve_kb(kb, required=kb is not None)
     state = _state_or_none(kb, task, metric)
     return _Resolved(ranker, explainer, state, metric, ranker.name, root, kb)
@@ -848,16 +869,17 @@ def _by_cost(
     :func:`autometa.recommend._cost.order_by_cost` for the order. Without a cost model the
     times are NaN and the order is unchanged (a budget then warns that it cannot filter).
     """
-    cost = cost_model_for(
-        res.models_dir, res.kb, kb_key=res.state.kb_key if res.state is not None else None
-    )
+    kb_key = _LOADED.get(res.kb) if res.kb is not None else None
+    if kb_key is None and res.state is not None:
+        kb_key = res.state.kb_key  # derived from res.kb
+    cost = cost_model_for(res.models_dir, res.kb, kb_key=kb_key)
     if cost is None:
         if time_budget is not None:
             warnings.warn(
                 f"The 'time_budget' of {owner} cannot filter the recommendations: neither the "
                 "meta-models nor the knowledge base provide a cost model (its runs record no "
                 "data sizes). Retrain the models with `autometa models train` on a knowledge "
-                "base of schema 2.",
+                "base of schema 2, or pass kb= one.",
                 UserWarning,
                 stacklevel=4,
             )

@@ -104,19 +104,20 @@ def load_kb_state(
     path: str | Path, kb_sha256: str | None, task: str, metric: str
 ) -> tuple[Any, pd.Series, pd.DataFrame] | None:
     """``(TaskData, names, configurations)`` from the snapshot at ``path``, or None when it is
-    missing, unreadable, of another task or metric, or of other knowledge-base files."""
+    missing, unreadable, of another task or metric, or of other knowledge-base files than
+    those whose checksum is ``kb_sha256`` (None: of whichever knowledge base it records, as
+    for a models directory used without a knowledge base)."""
     from autometa.models import TaskData
 
     path = Path(path)
-    if kb_sha256 is None or not path.is_file():
+    if not path.is_file():
         return None
     try:
         with np.load(path, allow_pickle=False) as z:
             header = json.loads(str(z["header"]))
-            wanted = (STATE_FORMAT, STATE_SCHEMA_VERSION, task, metric, kb_sha256)
-            found = tuple(
-                header.get(k) for k in ("format", "schema_version", "task", "metric", "kb_sha256")
-            )
+            keys = ("format", "schema_version", "task", "metric", "kb_sha256")
+            found = tuple(header.get(k) for k in keys)
+            wanted = (STATE_FORMAT, STATE_SCHEMA_VERSION, task, metric, kb_sha256 or found[-1])
             if found != wanted:
                 logger.info("the snapshot %s does not match (%s); deriving the state", path, found)
                 return None

@@ -120,3 +120,33 @@ def test_a_stale_or_damaged_snapshot_is_ignored(saved, tiny_kb):
     grown = tiny_kb.subset(tiny_kb.datasets["dataset_id"][:-1])
     assert kb_files_sha256(grown.save(kb_dir.parent / "kb2")) != sha
     assert kb_files_sha256(kb_dir.parent / "nothing") is None
+
+
+def test_a_models_directory_without_kb_answers_from_its_own_knowledge_base(tiny_kb, tmp_path):
+    """``recommend(model=DIR)`` without ``kb``: the nearest datasets, what won there and the
+    raw metric on them are those of the knowledge base the models were trained on (from the
+    directory's snapshot), as with ``kb=`` that knowledge base; they were the default
+    knowledge base's, whose datasets the models never saw. A directory without a snapshot
+    falls back to the default knowledge base."""
+    from autometa.cli import main
+
+    kb_dir = tiny_kb.save(tmp_path / "kb")
+    models = tmp_path / "models"
+    train = ["models", "train", "--kb", str(kb_dir), "--out", str(models), "--models", "nearest"]
+    assert main(train) == 0
+    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    X, y = X.iloc[:150], y.iloc[:150]
+    CACHE.clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        own = recommend(X, y=y, model=models, top_k=4)
+        given = recommend(X, y=y, model=models, kb=kb_dir, top_k=4)
+        (models / "classification" / STATE_FILE).unlink()
+        CACHE.clear()
+        fallback = recommend(X, y=y, model=models, top_k=4)
+    CACHE.clear()
+    shown = [c for c in own.table.columns if c != "fit_time"]  # no sizes in tiny_kb's runs
+    pd.testing.assert_frame_equal(own.table[shown], given.table[shown])
+    pd.testing.assert_frame_equal(own.neighbours, given.neighbours)
+    assert set(own.neighbours["dataset_id"]) <= set(tiny_kb.datasets["dataset_id"])
+    assert not set(fallback.neighbours["dataset_id"]) & set(tiny_kb.datasets["dataset_id"])
