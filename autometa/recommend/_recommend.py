@@ -437,7 +437,8 @@ def resolve(
         # the state of the knowledge base these models were trained on (their snapshot),
         # not the default's; a models directory written before snapshots falls back to it
         state = _snapshot_state(root, task, metric, None)
-        if state is not None:  # (a directory without a cost model: fitted on the default's)
+        if state is not None:
+            # fit times: the directory's cost model, else one fitted on the default's runs
             cost_kb = (
                 None
                 if (root / "cost" / "cost.json").is_file()
@@ -879,7 +880,7 @@ def _by_cost(
                 f"The 'time_budget' of {owner} cannot filter the recommendations: neither the "
                 "meta-models nor the knowledge base provide a cost model (its runs record no "
                 "data sizes). Retrain the models with `autometa models train` on a knowledge "
-                "base of schema 2, or pass kb= one.",
+                "base of schema 2, or pass such a knowledge base as kb=.",
                 UserWarning,
                 stacklevel=4,
             )
