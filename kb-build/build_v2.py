@@ -335,6 +335,14 @@ def stage_mlp(n_jobs: int) -> None:
         )
 
 
+def _builds(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """The build records of the stages merged into a knowledge base, in order (``merge``
+    nests them: ``{"merged_from": [a, b]}``)."""
+    if "merged_from" not in manifest:
+        return [manifest]
+    return [build for part in manifest["merged_from"] for build in _builds(part)]
+
+
 def stage_finish(preview: bool = False) -> None:
     dense = _built("dense_kb", stage_dense)
     hpo_runs, hpo_configs = _hpo_runs()
@@ -355,7 +363,7 @@ def stage_finish(preview: bool = False) -> None:
     configs = pd.concat([configs, extra], ignore_index=True)
     hpo = hpo_runs.loc[hpo_runs["dataset_id"].isin(kb.datasets["dataset_id"])]
     manifest = {
-        **dense.manifest,
+        "merged_from": _builds(kb.manifest),
         "description": (
             "The default knowledge base v2 (kb-build/README.md): pool v2 evaluated densely at "
             "1,000 rows, the best configurations of larger datasets at up to 20,000 rows, and "
