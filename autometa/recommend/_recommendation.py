@@ -16,7 +16,7 @@ import pandas as pd
 from autometa._deprecation import renamed_attribute, renamed_in_state, renamed_keyword
 from autometa._exceptions import ParameterError
 from autometa.learners import Configuration
-from autometa.recommend._cost import TIE_TOLERANCE
+from autometa.recommend._cost import MIN_SECONDS, TIE_TOLERANCE
 
 __all__ = ["Recommendation", "SCORE_SCALE"]
 
@@ -383,7 +383,7 @@ class Recommendation:
         if self.cost_ordered:
             text += (
                 f"; of scores within {TIE_TOLERANCE} of each other, one predicted to fit at "
-                "least twice as fast goes first when the other takes over a second"
+                f"least twice as fast goes first when the other takes over {MIN_SECONDS:g} s"
             )
         if self.time_budget is not None:
             text += f"; only those predicted to fit within {self.time_budget:g} s"
