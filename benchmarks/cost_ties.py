@@ -120,6 +120,7 @@ def summarize(res: pd.DataFrame) -> str:
     ):
         table = block.pivot(index="dataset", columns="min_seconds", values="score")
         took = block.pivot(index="dataset", columns="min_seconds", values="fit_seconds")
+        picks = block.pivot(index="dataset", columns="min_seconds", values="config_id")
         base = table.columns[0]
         what = "synthetic" if synthetic else "PMLB, above 2,000 rows"
         lines += [
@@ -131,7 +132,6 @@ def summarize(res: pd.DataFrame) -> str:
         ]
         for limit in table.columns:
             a, b = table[limit].to_numpy(), table[base].to_numpy()
-            picks = block.pivot(index="dataset", columns="min_seconds", values="config_id")
             changed = int((picks[limit] != picks[base]).sum())
             p = wilcoxon_p(a, b) if limit != base and changed else math.nan
             lines.append(
