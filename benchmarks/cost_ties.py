@@ -38,7 +38,7 @@ import autometa.recommend._cost as cost
 from autometa import MetaClassifier, MetaRegressor, recommend
 from autometa._io import read_table, split_target
 from autometa.bench import pmlb_dir, wilcoxon_p
-from autometa.bench._live import _held_out
+from autometa.bench._live import _held_out, _live_split
 from autometa.kb import KnowledgeBase
 
 PMLB = pmlb_dir() or Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "pmlb"
@@ -52,12 +52,7 @@ def _splits(kb: KnowledgeBase, min_rows: int, max_rows: int):
     index = index[index["name"].isin(set(dense["name"])) & (index["n_rows"] > min_rows)]
     for _, r in index.sort_values(["task", "name"]).iterrows():
         X, y = split_target(read_table(PMLB / f"{r['name']}.tsv.gz"), "target")
-        clf = r["task"] == "classification"
-        strat = y if clf and y.value_counts().min() >= 2 else None
-        if len(y) > max_rows:
-            X, _, y, _ = train_test_split(X, y, train_size=max_rows, random_state=0, stratify=strat)
-            strat = y if strat is not None and y.value_counts().min() >= 2 else None
-        split = train_test_split(X, y, test_size=0.25, random_state=0, stratify=strat)
+        split = _live_split(X, y, r["task"], max_rows, seed=0)
         yield r["name"], r["task"], str(r["family"]), *split
     X, y = make_classification(n_samples=200_000, n_features=50, random_state=0)
     split = train_test_split(X, y, test_size=0.25, random_state=0, stratify=y)

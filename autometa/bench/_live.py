@@ -95,6 +95,18 @@ def _held_out(kb: Any, family: str | None, task: str, ranker: str) -> tuple[Any,
     return kb, model_class(ranker)(random_state=0).fit(TaskData.from_kb(kb, task))
 
 
+def _live_split(X: Any, y: Any, task: str, max_rows: int | None, seed: int) -> list[Any]:
+    """``[Xtr, Xte, ytr, yte]``: at most ``max_rows`` rows drawn at random, then a 75/25
+    split, both stratified for classification when every class has two rows (seeded)."""
+    from sklearn.model_selection import train_test_split
+
+    strat = y if task == "classification" and y.value_counts().min() >= 2 else None
+    if max_rows is not None and len(y) > max_rows:
+        X, _, y, _ = train_test_split(X, y, train_size=max_rows, random_state=seed, stratify=strat)
+        strat = y if strat is not None and y.value_counts().min() >= 2 else None
+    return train_test_split(X, y, test_size=0.25, random_state=seed, stratify=strat)
+
+
 class _TPESearch:
     """A cold Optuna TPE search over ``suggest``'s space: 3-fold CV, then refit the best."""
 
@@ -227,7 +239,6 @@ def run_live(
         ``trials`` (Optuna's trials run), ``error``.
     """
     from sklearn.metrics import balanced_accuracy_score, r2_score
-    from sklearn.model_selection import train_test_split
 
     from autometa._io import read_table, split_target
     from autometa._task import infer_task
@@ -244,15 +255,7 @@ def run_live(
     for ds in datasets:
         X, y = split_target(read_table(ds.path), ds.target)
         task = ds.task or infer_task(y)
-        strat = y if task == "classification" and y.value_counts().min() >= 2 else None
-        if max_rows is not None and len(y) > max_rows:
-            X, _, y, _ = train_test_split(
-                X, y, train_size=max_rows, random_state=seed, stratify=strat
-            )
-            strat = y if strat is not None and y.value_counts().min() >= 2 else None
-        Xtr, Xte, ytr, yte = train_test_split(
-            X, y, test_size=0.25, random_state=seed, stratify=strat
-        )
+        Xtr, Xte, ytr, yte = _live_split(X, y, task, max_rows, seed)
         key = (ds.family, task)
         if key not in models:
             models[key] = _held_out(kb, ds.family, task, ranker)

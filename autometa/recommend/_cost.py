@@ -19,7 +19,14 @@ import pandas as pd
 from autometa._exceptions import ModelError, ParameterError
 from autometa._resources import cached, kb_fingerprint, tree_stamp
 
-__all__ = ["MIN_SECONDS", "TIE_TOLERANCE", "check_budget", "cost_model_for", "order_by_cost"]
+__all__ = [
+    "MIN_SECONDS",
+    "TIE_TOLERANCE",
+    "check_budget",
+    "cost_model_for",
+    "has_cost_model",
+    "order_by_cost",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +53,11 @@ def check_budget(value: Any, owner: str) -> float | None:
     return float(value)
 
 
+def has_cost_model(models_dir: str | Path) -> bool:
+    """Whether a models directory holds a cost model (``<models_dir>/cost/cost.json``)."""
+    return (Path(models_dir) / "cost" / "cost.json").is_file()
+
+
 def cost_model_for(models_dir: str | Path | None, kb: Any, kb_key: str | None = None) -> Any:
     """The cost model of a models directory, else one fitted on ``kb``; None if neither.
 
@@ -58,7 +70,7 @@ def cost_model_for(models_dir: str | Path | None, kb: Any, kb_key: str | None = 
 
     if models_dir is not None:
         path = (Path(models_dir) / "cost").resolve()
-        if (path / "cost.json").is_file():
+        if has_cost_model(models_dir):
             try:
                 return cached("cost-model", (tree_stamp(path),), lambda: CostModel.load(path))
             except ModelError as exc:

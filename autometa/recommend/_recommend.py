@@ -78,7 +78,7 @@ from autometa._exceptions import (
 from autometa._resources import cached, kb_fingerprint, package_data, tree_stamp
 from autometa._task import MAX_CLASSES, check_task, infer_task
 from autometa._validation import check_data
-from autometa.recommend._cost import check_budget, cost_model_for, order_by_cost
+from autometa.recommend._cost import check_budget, cost_model_for, has_cost_model, order_by_cost
 from autometa.recommend._recommendation import Recommendation
 from autometa.recommend._snapshot import (
     STATE_FILE,
@@ -274,7 +274,7 @@ def _shipped_state(task: str, metric: str) -> _KBState | None:
     from autometa.models import default_models_dir
 
     models, kb_dir = default_models_dir(), package_data("default_kb")
-    if not (models / "cost" / "cost.json").is_file():
+    if not has_cost_model(models):
         return None
     sha = cached("kb-files-sha256", (tree_stamp(kb_dir),), lambda: kb_files_sha256(kb_dir))
     return None if sha is None else _snapshot_state(models, task, metric, sha)
@@ -439,11 +439,7 @@ def resolve(
         state = _snapshot_state(root, task, metric, None)
         if state is not None:
             # fit times: the directory's cost model, else one fitted on the default's runs
-            cost_kb = (
-                None
-                if (root / "cost" / "cost.json").is_file()
-                else _resolve_kb(None, required=False)
-            )
+            cost_kb = None if has_cost_model(root) else _resolve_kb(None, required=False)
             return _Resolved(ranker, explainer, state, metric, ranker.name, root, cost_kb)
     kb = _resolve_kb(kb, required=kb is not None)
     state = _state_or_none(kb, task, metric)
